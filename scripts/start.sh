@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Runs the service on a fresh machine: install, start Postgres/Redis, create and migrate the
+# database, build, and serve on $PORT (default 3000). Configuration: see .env.example.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+install_dependencies
+ensure_services
+create_database
+log "building"
+npx nest build
+log "running migrations"
+node node_modules/typeorm/cli.js migration:run -d dist/src/database/data-source.js
+exec node dist/src/main.js

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Runs every test on a fresh machine: install, start Postgres/Redis, type-check and lint, then
+# jest (unit specs and e2e specs on real Postgres and Redis). Jest's JSON report goes to
+# test-results/jest.json. Extra arguments go to jest (e.g. a file pattern).
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+install_dependencies
+ensure_services
+create_database
+log "type-checking and linting"
+npx tsc --noEmit -p tsconfig.json
+npx eslint .
+mkdir -p test-results
+npx jest --runInBand --json --outputFile=test-results/jest.json "$@"

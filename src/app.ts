@@ -1,0 +1,52 @@
+import { INestApplication, LogLevel as NestLogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { MicroserviceOptions, Transport } from '@nestjs/microservices';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { AppModule } from './app.module';
+import { ErrorFilter } from './common/filters/error.filter';
+import { createValidationPipe } from './common/validation/validation';
+import { AppConfig, LOG_LEVELS, LogLevel } from './config/app-config';
+
+/**
+ * Builds the hybrid app (HTTP + Nest's Redis transport) exactly as production runs it;
+ * `main.ts` and the e2e tests both start it through here.
+ */
+export async function createApp(config: AppConfig): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+    logger: logLevelsFrom(config.logLevel),
+    bodyParser: false,
+  });
+  app.useBodyParser('json', { limit: config.bodyLimit });
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalFilters(new ErrorFilter());
+  app.enableShutdownHooks();
+
+  app.connectMicroservice<MicroserviceOptions>(
+    { transport: Transport.REDIS, options: { ...config.redis, retryAttempts: Infinity, retryDelay: 1000 } },
+    { inheritAppConfig: true },
+  );
+
+  setUpSwagger(app);
+  return app;
+}
+
+function setUpSwagger(app: INestApplication): void {
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Model Orchestration Service')
+      .setDescription(
+        'One API in front of many LLM providers. Errors share one shape: `{ "error": { "code", "message", "details" } }`. ' +
+          'Redis commands (Nest Redis transport): `model.register`, `model.performance.reset`, `model.request.cancel`.',
+      )
+      .setVersion('0.1.0')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+}
+
+function logLevelsFrom(level: LogLevel): NestLogLevel[] {
+  return LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(level) + 1);
+}

@@ -1,0 +1,34 @@
+/** Every error code the service answers with; the HTTP status of each is fixed here, in one place. */
+export const ErrorCode = {
+  ValidationFailed: 'validation_failed',
+  PayloadTooLarge: 'payload_too_large',
+  Unauthorized: 'unauthorized',
+  Forbidden: 'forbidden',
+  AdminDisabled: 'admin_disabled',
+  NotFound: 'not_found',
+  ModelNotFound: 'model_not_found',
+  Conflict: 'conflict',
+  ModelCannotServe: 'model_cannot_serve',
+  ProviderError: 'provider_error',
+  NoModelAvailable: 'no_model_available',
+  ServiceUnavailable: 'service_unavailable',
+  Internal: 'internal_error',
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export const HTTP_STATUS_OF: Record<ErrorCode, number> = {
+  validation_failed: 400,
+  payload_too_large: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  admin_disabled: 403,
+  not_found: 404,
+  model_not_found: 404,
+  conflict: 409,
+  model_cannot_serve: 422,
+  provider_error: 502,
+  no_model_available: 503,
+  service_unavailable: 503,
+  internal_error: 500,
+};

@@ -1,0 +1,59 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { Response } from 'express';
+import { Observable, throwError } from 'rxjs';
+import { DomainError, ValidationFailed } from '../errors/domain-error';
+import { ErrorCode, HTTP_STATUS_OF } from '../errors/error-code';
+
+/**
+ * The one place where failures become the SPEC's error shape: an HTTP response body for
+ * HTTP requests, the `err` of Nest's reply for Redis commands. Unexpected errors are logged
+ * and answered as `internal_error` without their message, which may hold internals.
+ */
+@Catch()
+export class ErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger(ErrorFilter.name);
+
+  catch(exception: unknown, host: ArgumentsHost): Observable<never> | void {
+    const error = this.toDomainError(exception);
+    if (host.getType() === 'rpc') return throwError(() => error.toBody().error);
+
+    const response = host.switchToHttp().getResponse<Response>();
+    if (response.headersSent) {
+      response.end();
+      return;
+    }
+    response.status(HTTP_STATUS_OF[error.code]).json(error.toBody());
+  }
+
+  private toDomainError(exception: unknown): DomainError {
+    if (exception instanceof DomainError) return exception;
+    if (exception instanceof HttpException) return fromHttpException(exception);
+    const bodyParserError = fromBodyParserError(exception);
+    if (bodyParserError) return bodyParserError;
+
+    this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+    return new DomainError(ErrorCode.Internal, 'Internal error');
+  }
+}
+
+/**
+ * Nest's own exceptions: unknown routes (404) and, as 400s, bodies that are not JSON (Nest turns
+ * the body parser's SyntaxError into a BadRequestException; our code throws only DomainErrors).
+ */
+function fromHttpException(exception: HttpException): DomainError {
+  const status = exception.getStatus();
+  if (status === 400) return new ValidationFailed({ body: [`must be valid JSON (${exception.message})`] });
+  const code = (Object.keys(HTTP_STATUS_OF) as ErrorCode[]).find((c) => HTTP_STATUS_OF[c] === status) ?? ErrorCode.Internal;
+  return new DomainError(code, exception.message);
+}
+
+/** Express's body parser rejects an oversized body before any pipe runs; its error carries a `type`. */
+function fromBodyParserError(exception: unknown): DomainError | null {
+  if (typeof exception !== 'object' || exception === null || !('type' in exception)) return null;
+  if (exception.type !== 'entity.too.large') return null;
+  const limit = (exception as { limit?: number }).limit;
+  return new DomainError(ErrorCode.PayloadTooLarge, 'Request body is too large', {
+    fields: { body: [`must be at most ${limit} bytes`] },
+    limit_bytes: limit,
+  });
+}

@@ -1,0 +1,61 @@
+import { ConfigError, loadConfig } from './app-config';
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('loadConfig', () => {
+  it('boots on an empty environment with development defaults pointing at local Postgres and Redis', () => {
+    const config = loadConfig({});
+    expect(config.port).toBe(3000);
+    expect(config.databaseUrl).toBe('postgres://postgres@127.0.0.1:5432/model_orchestration');
+    expect(config.redis).toEqual({ host: '127.0.0.1', port: 6379, db: 0, username: undefined, password: undefined });
+    expect(config.adminToken).toBeNull();
+    expect(config.usingDevelopmentEncryptionKey).toBe(true);
+    expect(config.encryptionKey).toHaveLength(32);
+  });
+
+  it('names every malformed variable in one error', () => {
+    const problems = problemsOf({ PORT: 'eighty', LOG_LEVEL: 'loud', REDIS_URL: 'http://x', DATABASE_POOL_SIZE: '0' });
+    expect(problems).toEqual([
+      expect.stringContaining('PORT'),
+      expect.stringContaining('LOG_LEVEL'),
+      expect.stringContaining('DATABASE_POOL_SIZE'),
+      expect.stringContaining('REDIS_URL'),
+    ]);
+  });
+
+  it('requires a real encryption key in production', () => {
+    expect(problemsOf({ NODE_ENV: 'production' })).toEqual([expect.stringContaining('ENCRYPTION_KEY is required')]);
+  });
+
+  it('accepts a 32-byte key as hex or base64 and rejects other lengths', () => {
+    const hex = 'ab'.repeat(32);
+    expect(loadConfig({ ENCRYPTION_KEY: hex }).encryptionKey.toString('hex')).toBe(hex);
+    const base64 = Buffer.alloc(32, 7).toString('base64');
+    expect(loadConfig({ ENCRYPTION_KEY: base64 }).encryptionKey).toEqual(Buffer.alloc(32, 7));
+    expect(problemsOf({ ENCRYPTION_KEY: 'short' })).toEqual([expect.stringContaining('ENCRYPTION_KEY must be 32 bytes')]);
+  });
+
+  it('rejects a short admin token without echoing it', () => {
+    const problems = problemsOf({ ADMIN_TOKEN: 'secret' });
+    expect(problems).toEqual([expect.stringContaining('ADMIN_TOKEN must be at least 16 characters')]);
+    expect(problems.join()).not.toContain('secret');
+  });
+
+  it('parses credentials and database index from REDIS_URL', () => {
+    expect(loadConfig({ REDIS_URL: 'redis://user:p%40ss@redis.internal:6380/2' }).redis).toEqual({
+      host: 'redis.internal',
+      port: 6380,
+      db: 2,
+      username: 'user',
+      password: 'p@ss',
+    });
+  });
+});

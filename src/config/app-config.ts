@@ -1,0 +1,186 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * Typed configuration, built once from the environment at boot.
+ * Every variable is documented in `.env.example`; `loadConfig` is the only reader of the environment.
+ */
+export interface AppConfig {
+  nodeEnv: 'development' | 'production' | 'test';
+  port: number;
+  logLevel: LogLevel;
+  bodyLimit: string;
+  databaseUrl: string;
+  databasePoolSize: number;
+  redis: RedisConnection;
+  /** Prefix for every Redis key the service owns (queues, caches); pub/sub channels are named by the SPEC. */
+  redisKeyPrefix: string;
+  /** Null disables the admin endpoints. */
+  adminToken: string | null;
+  /** 32-byte AES-256-GCM key for provider secrets stored in the database. */
+  encryptionKey: Buffer;
+  /** True when no ENCRYPTION_KEY was given and the development key is in use. */
+  usingDevelopmentEncryptionKey: boolean;
+  providers: ProviderDefaults;
+}
+
+export interface RedisConnection {
+  host: string;
+  port: number;
+  username?: string;
+  password?: string;
+  db: number;
+}
+
+export interface ProviderDefaults {
+  openai: { apiKey: string | null; baseUrl: string | null };
+  anthropic: { apiKey: string | null; baseUrl: string | null };
+  ollama: { baseUrl: string };
+  local: { modelPath: string | null; modelsDir: string };
+  timeoutMs: number;
+}
+
+export const LOG_LEVELS = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const NODE_ENVS = ['development', 'production', 'test'] as const;
+
+/** Derived from a fixed phrase so development works out of the box; refused in production. */
+const DEVELOPMENT_ENCRYPTION_KEY = createHash('sha256').update('model-orchestration-development-key').digest();
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Reads and validates every variable, reporting all problems at once. */
+export function loadConfig(env: Env): AppConfig {
+  const problems: string[] = [];
+  const read = new EnvReader(env, problems);
+
+  const nodeEnv = read.oneOf('NODE_ENV', NODE_ENVS, 'development');
+  const encryption = readEncryptionKey(read, nodeEnv);
+  const config: AppConfig = {
+    nodeEnv,
+    port: read.integer('PORT', 3000, 0, 65535),
+    logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'log'),
+    bodyLimit: read.matching('BODY_LIMIT', /^\d+(b|kb|mb)$/i, '1mb', 'a size such as 512kb or 1mb'),
+    databaseUrl: read.url('DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/model_orchestration', ['postgres:', 'postgresql:']),
+    databasePoolSize: read.integer('DATABASE_POOL_SIZE', 10, 1, 200),
+    redis: parseRedisUrl(read.url('REDIS_URL', 'redis://127.0.0.1:6379', ['redis:'])),
+    redisKeyPrefix: read.matching('REDIS_KEY_PREFIX', /^[A-Za-z0-9_:.-]{1,64}$/, 'mos', 'letters, digits, _ : . - (1-64)'),
+    adminToken: read.optional('ADMIN_TOKEN', /^.{16,}$/, 'at least 16 characters'),
+    encryptionKey: encryption.key,
+    usingDevelopmentEncryptionKey: encryption.isDevelopmentKey,
+    providers: {
+      openai: { apiKey: read.optional('OPENAI_API_KEY'), baseUrl: read.optionalUrl('OPENAI_BASE_URL') },
+      anthropic: { apiKey: read.optional('ANTHROPIC_API_KEY'), baseUrl: read.optionalUrl('ANTHROPIC_BASE_URL') },
+      ollama: { baseUrl: read.url('OLLAMA_BASE_URL', 'http://127.0.0.1:11434', ['http:', 'https:']) },
+      local: { modelPath: read.optional('LOCAL_MODEL_PATH'), modelsDir: read.optional('MODELS_DIR') ?? './models' },
+      timeoutMs: read.integer('PROVIDER_TIMEOUT_MS', 60_000, 100, 3_600_000),
+    },
+  };
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+function readEncryptionKey(read: EnvReader, nodeEnv: AppConfig['nodeEnv']): { key: Buffer; isDevelopmentKey: boolean } {
+  const raw = read.optional('ENCRYPTION_KEY');
+  if (raw === null) {
+    if (nodeEnv === 'production') read.problem('ENCRYPTION_KEY is required when NODE_ENV=production');
+    return { key: DEVELOPMENT_ENCRYPTION_KEY, isDevelopmentKey: true };
+  }
+  const key = /^[0-9a-f]{64}$/i.test(raw) ? Buffer.from(raw, 'hex') : Buffer.from(raw, 'base64');
+  if (key.length !== 32) {
+    read.problem('ENCRYPTION_KEY must be 32 bytes, as 64 hex characters or base64 (openssl rand -base64 32)');
+  }
+  return { key, isDevelopmentKey: false };
+}
+
+function parseRedisUrl(value: string): RedisConnection {
+  const url = new URL(value);
+  const db = url.pathname.length > 1 ? Number(url.pathname.slice(1)) : 0;
+  return {
+    host: url.hostname,
+    port: url.port ? Number(url.port) : 6379,
+    username: url.username ? decodeURIComponent(url.username) : undefined,
+    password: url.password ? decodeURIComponent(url.password) : undefined,
+    db: Number.isInteger(db) ? db : 0,
+  };
+}
+
+/** Collects problems instead of throwing, so one boot names every bad variable. Values of secrets are never echoed. */
+class EnvReader {
+  constructor(
+    private readonly env: Env,
+    private readonly problems: string[],
+  ) {}
+
+  problem(message: string): void {
+    this.problems.push(message);
+  }
+
+  optional(name: string, pattern?: RegExp, expected?: string): string | null {
+    const value = this.env[name]?.trim();
+    if (!value) return null;
+    if (pattern && !pattern.test(value)) this.problem(`${name} must be ${expected}`);
+    return value;
+  }
+
+  integer(name: string, fallback: number, min: number, max: number): number {
+    const value = this.optional(name);
+    if (value === null) return fallback;
+    const parsed = Number(value);
+    if (!/^-?\d+$/.test(value) || parsed < min || parsed > max) {
+      this.problem(`${name} must be an integer from ${min} to ${max} (got "${value}")`);
+      return fallback;
+    }
+    return parsed;
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const value = this.optional(name);
+    if (value === null) return fallback;
+    if (!(allowed as readonly string[]).includes(value)) {
+      this.problem(`${name} must be one of ${allowed.join(', ')} (got "${value}")`);
+      return fallback;
+    }
+    return value as T;
+  }
+
+  matching(name: string, pattern: RegExp, fallback: string, expected: string): string {
+    const value = this.optional(name);
+    if (value === null) return fallback;
+    if (!pattern.test(value)) {
+      this.problem(`${name} must be ${expected} (got "${value}")`);
+      return fallback;
+    }
+    return value;
+  }
+
+  url(name: string, fallback: string, protocols: string[]): string {
+    return this.optionalUrl(name, protocols) ?? fallback;
+  }
+
+  optionalUrl(name: string, protocols: string[] = ['http:', 'https:']): string | null {
+    const value = this.optional(name);
+    if (value === null) return null;
+    try {
+      const url = new URL(value);
+      if (protocols.includes(url.protocol)) return value;
+    } catch {
+      // reported below
+    }
+    this.problem(`${name} must be a ${protocols.join(' or ')} URL`);
+    return null;
+  }
+}
+
+/** The process environment, for entry points (the app's `main`, the migration CLI). */
+export function loadConfigFromEnvironment(): AppConfig {
+  return loadConfig(process.env);
+}

@@ -1,0 +1,62 @@
+import { Injectable } from '@nestjs/common';
+import { ApiProperty } from '@nestjs/swagger';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { RedisService } from '../redis/redis.module';
+
+const CHECK_TIMEOUT_MS = 2000;
+
+export class DependencyStatus {
+  @ApiProperty({ enum: ['up', 'down'] })
+  status: 'up' | 'down';
+
+  @ApiProperty({ required: false, example: 'connect ECONNREFUSED 127.0.0.1:6379' })
+  error?: string;
+}
+
+class DependencyReport {
+  @ApiProperty({ type: DependencyStatus })
+  postgres: DependencyStatus;
+
+  @ApiProperty({ type: DependencyStatus })
+  redis: DependencyStatus;
+}
+
+export class HealthReport {
+  @ApiProperty({ enum: ['ok', 'error'] })
+  status: 'ok' | 'error';
+
+  @ApiProperty({ type: DependencyReport })
+  checks: DependencyReport;
+}
+
+@Injectable()
+export class HealthService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly redis: RedisService,
+  ) {}
+
+  async check(): Promise<HealthReport> {
+    const [postgres, redis] = await Promise.all([
+      probe(() => this.dataSource.query('SELECT 1')),
+      probe(() => this.redis.client.ping()),
+    ]);
+    return { status: postgres.status === 'up' && redis.status === 'up' ? 'ok' : 'error', checks: { postgres, redis } };
+  }
+}
+
+async function probe(ping: () => Promise<unknown>): Promise<DependencyStatus> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
+  });
+  try {
+    await Promise.race([ping(), timeout]);
+    return { status: 'up' };
+  } catch (error) {
+    return { status: 'down', error: error instanceof Error ? error.message : String(error) };
+  } finally {
+    clearTimeout(timer);
+  }
+}

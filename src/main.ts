@@ -1,0 +1,20 @@
+import { Logger } from '@nestjs/common';
+import { createApp } from './app';
+import { ConfigError, loadConfigFromEnvironment } from './config/app-config';
+
+async function bootstrap(): Promise<void> {
+  const config = loadConfigFromEnvironment();
+  const app = await createApp(config);
+  if (config.usingDevelopmentEncryptionKey) {
+    Logger.warn('ENCRYPTION_KEY is not set: provider secrets are sealed with the development key', 'Bootstrap');
+  }
+  await app.startAllMicroservices();
+  await app.listen(config.port);
+  Logger.log(`Listening on port ${config.port}; API docs at /docs`, 'Bootstrap');
+}
+
+bootstrap().catch((error: unknown) => {
+  // A configuration problem is the operator's to fix: print it plainly, without a stack.
+  console.error(error instanceof ConfigError ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,80 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsOptional, Matches } from 'class-validator';
+import { IDENTIFIER } from '../../common/validation/is-score-map';
+import { ModelEntity, PROVIDER_KINDS, ProviderKind } from '../model.entity';
+
+export class PricingView {
+  @ApiProperty({ example: 0.0025, description: 'USD per 1K input tokens' })
+  input: number;
+
+  @ApiProperty({ example: 0.01, description: 'USD per 1K output tokens' })
+  output: number;
+}
+
+export class ModelPropertiesView {
+  @ApiProperty({ example: 128000 })
+  context_length: number;
+
+  @ApiProperty({ example: 16384 })
+  token_limit: number;
+
+  @ApiProperty({ type: PricingView })
+  pricing: PricingView;
+}
+
+export class ModelMetadataView {
+  @ApiProperty({ example: '2024-08-06', nullable: true, type: String })
+  version: string | null;
+
+  @ApiProperty({ example: 'OpenAI GPT-4o', nullable: true, type: String })
+  description: string | null;
+}
+
+/** A model as `GET /api/models` lists it and as `model.register` answers. Never carries a secret. */
+export class ModelView {
+  @ApiProperty({ example: 'gpt-4o' })
+  id: string;
+
+  @ApiProperty({ enum: PROVIDER_KINDS, example: 'openai' })
+  provider: ProviderKind;
+
+  @ApiProperty({ type: [String], example: ['chat', 'completion', 'code'] })
+  capabilities: string[];
+
+  @ApiProperty({ type: ModelPropertiesView })
+  properties: ModelPropertiesView;
+
+  @ApiProperty({ type: ModelMetadataView })
+  metadata: ModelMetadataView;
+}
+
+export class ModelListView {
+  @ApiProperty({ type: [ModelView] })
+  models: ModelView[];
+}
+
+export class ListModelsQueryDto {
+  @ApiPropertyOptional({ enum: PROVIDER_KINDS, description: 'Only models of this provider' })
+  @IsOptional()
+  @IsIn(PROVIDER_KINDS)
+  provider?: ProviderKind;
+
+  @ApiPropertyOptional({ example: 'embedding', description: 'Only models with this capability' })
+  @IsOptional()
+  @Matches(IDENTIFIER, { message: 'capability must be a lower-case identifier (a-z, 0-9, _)' })
+  capability?: string;
+}
+
+export function toModelView(model: ModelEntity): ModelView {
+  return {
+    id: model.id,
+    provider: model.provider,
+    capabilities: model.capabilities,
+    properties: {
+      context_length: model.contextLength,
+      token_limit: model.tokenLimit,
+      pricing: { input: model.priceInput, output: model.priceOutput },
+    },
+    metadata: { version: model.version, description: model.description },
+  };
+}

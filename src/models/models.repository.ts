@@ -1,0 +1,67 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, Repository } from 'typeorm';
+import { ModelEntity, ProviderKind } from './model.entity';
+
+export interface ModelFilter {
+  provider?: ProviderKind;
+  capability?: string;
+}
+
+@Injectable()
+export class ModelsRepository {
+  private readonly models: Repository<ModelEntity>;
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+    this.models = dataSource.getRepository(ModelEntity);
+  }
+
+  findEnabled(filter: ModelFilter): Promise<ModelEntity[]> {
+    const query = this.models.createQueryBuilder('m').where('m.enabled').orderBy('m.provider').addOrderBy('m.id');
+    if (filter.provider) query.andWhere('m.provider = :provider', { provider: filter.provider });
+    if (filter.capability) query.andWhere(':capability = ANY(m.capabilities)', { capability: filter.capability });
+    return query.getMany();
+  }
+
+  findById(id: string): Promise<ModelEntity | null> {
+    return this.models.findOneBy({ id });
+  }
+
+  save(model: ModelEntity): Promise<ModelEntity> {
+    return this.models.save(model);
+  }
+
+  /**
+   * Inserts catalogue entries and refreshes those the catalogue still owns; a row an operator
+   * registered or a discovered local file is left as it is.
+   */
+  async upsertCatalogue(entries: ModelEntity[]): Promise<void> {
+    const rows = entries.map((m) => ({
+      id: m.id,
+      provider: m.provider,
+      capabilities: m.capabilities,
+      context_length: m.contextLength,
+      token_limit: m.tokenLimit,
+      price_input: m.priceInput,
+      price_output: m.priceOutput,
+      version: m.version,
+      description: m.description,
+      prices_as_of: m.pricesAsOf,
+    }));
+    await this.dataSource.query(
+      `INSERT INTO models (id, provider, capabilities, context_length, token_limit, price_input, price_output,
+                           version, description, prices_as_of, source)
+       SELECT r.id, r.provider, ARRAY(SELECT jsonb_array_elements_text(r.capabilities)), r.context_length, r.token_limit,
+              r.price_input, r.price_output, r.version, r.description, r.prices_as_of, 'catalogue'
+         FROM jsonb_to_recordset($1::jsonb) AS r(id text, provider text, capabilities jsonb, context_length int,
+              token_limit int, price_input float8, price_output float8, version text, description text, prices_as_of date)
+       ON CONFLICT (id) DO UPDATE SET
+         provider = EXCLUDED.provider, capabilities = EXCLUDED.capabilities, context_length = EXCLUDED.context_length,
+         token_limit = EXCLUDED.token_limit, price_input = EXCLUDED.price_input, price_output = EXCLUDED.price_output,
+         version = EXCLUDED.version, description = EXCLUDED.description, prices_as_of = EXCLUDED.prices_as_of,
+         updated_at = now()
+       WHERE models.source = 'catalogue'`,
+      [JSON.stringify(rows)],
+    );
+  }
+}

@@ -1,0 +1,77 @@
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { SecretBox } from '../common/crypto/secret-box';
+import { loadCatalogue } from './catalogue/catalogue';
+import { ListModelsQueryDto, ModelView, toModelView } from './dto/model.dto';
+import { RegisterModelDto } from './dto/register-model.dto';
+import { ModelEntity, ModelSource } from './model.entity';
+import { ModelsRepository } from './models.repository';
+
+/** Defaults for a model registered without `properties`. */
+const DEFAULT_CONTEXT_LENGTH = 4096;
+const DEFAULT_TOKEN_LIMIT = 4096;
+
+@Injectable()
+export class ModelsService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(ModelsService.name);
+
+  constructor(
+    private readonly repository: ModelsRepository,
+    private readonly secrets: SecretBox,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const entries = loadCatalogue().map(({ registration, pricesAsOf }) => {
+      const model = applyRegistration(new ModelEntity(), registration, 'catalogue');
+      model.pricesAsOf = pricesAsOf;
+      return model;
+    });
+    await this.repository.upsertCatalogue(entries);
+  }
+
+  async list(query: ListModelsQueryDto): Promise<ModelView[]> {
+    const models = await this.repository.findEnabled(query);
+    return models.map(toModelView);
+  }
+
+  /**
+   * Creates or updates a model (idempotent). On update, omitted sections keep their stored
+   * values, so re-registering without `configuration.api_key` never drops a stored key.
+   */
+  async register(dto: RegisterModelDto): Promise<ModelView> {
+    const existing = await this.repository.findById(dto.model_id);
+    const model = applyRegistration(existing ?? new ModelEntity(), dto, 'registered');
+    if (dto.configuration?.api_key !== undefined) model.apiKeySealed = this.secrets.seal(dto.configuration.api_key);
+    const saved = await this.repository.save(model);
+    this.logger.log(`${existing ? 'Updated' : 'Registered'} model ${saved.id} (${saved.provider})`);
+    return toModelView(saved);
+  }
+}
+
+/** Applies a registration to a new or stored model; the caller seals the API key and dates catalogue prices. */
+function applyRegistration(model: ModelEntity, dto: RegisterModelDto, source: ModelSource): ModelEntity {
+  const isNew = model.id === undefined;
+  const { properties, metadata, configuration, performance_baseline } = dto;
+
+  model.id = dto.model_id;
+  model.provider = dto.provider;
+  model.capabilities = dto.capabilities;
+  model.source = source;
+  model.contextLength = properties?.context_length ?? model.contextLength ?? DEFAULT_CONTEXT_LENGTH;
+  model.tokenLimit = properties?.token_limit ?? model.tokenLimit ?? Math.min(DEFAULT_TOKEN_LIMIT, model.contextLength);
+  model.priceInput = properties?.pricing?.input ?? model.priceInput ?? 0;
+  model.priceOutput = properties?.pricing?.output ?? model.priceOutput ?? 0;
+  model.version = metadata?.version ?? model.version ?? null;
+  model.description = metadata?.description ?? model.description ?? null;
+  model.performanceBaseline = { ...model.performanceBaseline, ...performance_baseline };
+  model.settings = {
+    ...model.settings,
+    ...(configuration?.api_url !== undefined && { api_url: configuration.api_url }),
+    ...(configuration?.options !== undefined && { options: configuration.options }),
+  };
+  model.pricesAsOf = null;
+  if (isNew) {
+    model.apiKeySealed = null;
+    model.enabled = true;
+  }
+  return model;
+}

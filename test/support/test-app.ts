@@ -1,0 +1,115 @@
+import { INestApplication } from '@nestjs/common';
+import { ClientProxy, ClientProxyFactory, Transport } from '@nestjs/microservices';
+import { randomBytes } from 'node:crypto';
+import { Server } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { createApp } from '../../src/app';
+import { AppConfig, loadConfig, loadConfigFromEnvironment } from '../../src/config/app-config';
+import { typeOrmOptions } from '../../src/database/typeorm-options';
+
+export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+
+/** A database of its own for one test file, migrated with the project's migrations. */
+export class TestDatabase {
+  private constructor(
+    readonly name: string,
+    readonly url: string,
+    private readonly adminUrl: string,
+  ) {}
+
+  static async create(): Promise<TestDatabase> {
+    const base = new URL(loadConfigFromEnvironment().databaseUrl);
+    const name = `mos_test_${randomBytes(6).toString('hex')}`;
+    const adminUrl = withDatabase(base, 'postgres');
+    await withClient(adminUrl, (client) => client.query(`CREATE DATABASE ${name}`));
+    return new TestDatabase(name, withDatabase(base, name), adminUrl);
+  }
+
+  /** A DataSource on this database, with the app's entities and migrations. */
+  dataSource(): DataSource {
+    return new DataSource(typeOrmOptions(loadConfig({ DATABASE_URL: this.url })));
+  }
+
+  async migrate(): Promise<void> {
+    const dataSource = await this.dataSource().initialize();
+    try {
+      await dataSource.runMigrations({ transaction: 'each' });
+    } finally {
+      await dataSource.destroy();
+    }
+  }
+
+  async drop(): Promise<void> {
+    await withClient(this.adminUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${this.name} WITH (FORCE)`));
+  }
+}
+
+export interface TestApp {
+  app: INestApplication;
+  config: AppConfig;
+  baseUrl: string;
+  db: TestDatabase;
+  /** A DataSource for assertions on persisted rows. */
+  sql: DataSource;
+  /** A real Nest Redis client, as an operator's service would use to send commands. */
+  commands: ClientProxy;
+  close(): Promise<void>;
+}
+
+/** Boots the real hybrid app (HTTP + Redis transport) on a fresh, migrated database. */
+export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const db = await TestDatabase.create();
+  await db.migrate();
+  const config = loadConfig({
+    ...process.env,
+    LOG_LEVEL: 'error',
+    ADMIN_TOKEN,
+    ...env,
+    DATABASE_URL: db.url,
+    PORT: '0',
+    REDIS_KEY_PREFIX: db.name,
+  });
+  const app = await createApp(config);
+  await app.startAllMicroservices();
+  await app.listen(0, '127.0.0.1');
+  const { port } = (app.getHttpServer() as Server).address() as AddressInfo;
+  const sql = await db.dataSource().initialize();
+  const commands = ClientProxyFactory.create({
+    transport: Transport.REDIS,
+    options: { ...config.redis, retryAttempts: 100, retryDelay: 100 },
+  });
+  await commands.connect();
+
+  return {
+    app,
+    config,
+    baseUrl: `http://127.0.0.1:${port}`,
+    db,
+    sql,
+    commands,
+    async close() {
+      await commands.close();
+      await app.close();
+      await sql.destroy();
+      await db.drop();
+    },
+  };
+}
+
+function withDatabase(base: URL, database: string): string {
+  const url = new URL(base.toString());
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+async function withClient<T>(url: string, use: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await use(client);
+  } finally {
+    await client.end();
+  }
+}
