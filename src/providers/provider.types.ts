@@ -1,0 +1,93 @@
+import { ProviderKind } from '../models/model.entity';
+
+/**
+ * The one contract every provider adapter fulfils. Adapters speak their vendor's protocol and
+ * return normalized results; they know nothing of routing, persistence or HTTP.
+ */
+
+export type ChatRole = 'system' | 'user' | 'assistant';
+
+export interface ChatMessage {
+  role: ChatRole;
+  content: string;
+}
+
+export type FinishReason = 'stop' | 'length' | 'content_filter' | 'tool_calls' | 'cancelled';
+
+/** Where and how to call one model: resolved from the registry, the sealed key and the environment. */
+export interface ProviderTarget {
+  /** Our model id (as registered). */
+  modelId: string;
+  /** The name the provider knows the model by (`configuration.options.model`, else the model id). */
+  providerModel: string;
+  /** Base URL of the provider's API (OpenAI-style URLs include `/v1`); null for the vendor's default. */
+  baseUrl: string | null;
+  apiKey: string | null;
+  /** `configuration.options` as registered (e.g. `model_path` for local models). */
+  options: Record<string, unknown>;
+}
+
+/** What every call takes: the caller's cancellation and an upper bound on the call's duration. */
+export interface CallControl {
+  signal: AbortSignal;
+  timeoutMs: number;
+}
+
+export interface GenerationParams {
+  maxTokens?: number;
+  temperature?: number;
+}
+
+export interface ChatCall extends CallControl, GenerationParams {
+  messages: ChatMessage[];
+}
+
+export interface CompletionCall extends CallControl, GenerationParams {
+  prompt: string;
+}
+
+export interface EmbeddingCall extends CallControl {
+  texts: string[];
+  /** Passed to the provider only when the adapter says `supportsDimensions`. */
+  dimensions?: number;
+}
+
+/** Token counts as the provider reported them; null where it reported none. */
+export interface ProviderUsage {
+  promptTokens: number | null;
+  completionTokens: number | null;
+}
+
+export interface GenerationResult {
+  content: string;
+  finishReason: FinishReason;
+  usage: ProviderUsage;
+  /**
+   * Mean per-token probability of the generated tokens (exp of the mean log-probability), 0..1,
+   * where the provider returns log-probabilities; otherwise null.
+   */
+  confidence: number | null;
+  /** Provider-specific facts worth returning to the caller (`metadata.model_specific`). */
+  modelSpecific: Record<string, unknown>;
+}
+
+/** A stream yields content deltas in order, then exactly one `done` with the full result. */
+export type GenerationChunk = { type: 'delta'; content: string } | { type: 'done'; result: GenerationResult };
+
+export interface EmbeddingResult {
+  embeddings: number[][];
+  usage: { promptTokens: number | null };
+}
+
+export interface ProviderAdapter {
+  readonly kind: ProviderKind;
+  /** True when the provider shortens embeddings itself when asked for `dimensions`. */
+  readonly supportsDimensions: boolean;
+
+  chat(target: ProviderTarget, call: ChatCall): Promise<GenerationResult>;
+  /** A plain prompt; adapters whose API has no completion endpoint send it as one user message. */
+  complete(target: ProviderTarget, call: CompletionCall): Promise<GenerationResult>;
+  streamChat(target: ProviderTarget, call: ChatCall): AsyncIterable<GenerationChunk>;
+  streamComplete(target: ProviderTarget, call: CompletionCall): AsyncIterable<GenerationChunk>;
+  embed(target: ProviderTarget, call: EmbeddingCall): Promise<EmbeddingResult>;
+}
