@@ -34,7 +34,8 @@ export interface RedisConnection {
 export interface ProviderDefaults {
   openai: { apiKey: string | null; baseUrl: string | null };
   anthropic: { apiKey: string | null; baseUrl: string | null };
-  ollama: { baseUrl: string };
+  /** Null: Ollama models without their own api_url are unavailable. */
+  ollama: { baseUrl: string | null };
   local: { modelPath: string | null; modelsDir: string };
   timeoutMs: number;
 }
@@ -78,7 +79,7 @@ export function loadConfig(env: Env): AppConfig {
     providers: {
       openai: { apiKey: read.optional('OPENAI_API_KEY'), baseUrl: read.optionalUrl('OPENAI_BASE_URL') },
       anthropic: { apiKey: read.optional('ANTHROPIC_API_KEY'), baseUrl: read.optionalUrl('ANTHROPIC_BASE_URL') },
-      ollama: { baseUrl: read.url('OLLAMA_BASE_URL', 'http://127.0.0.1:11434', ['http:', 'https:']) },
+      ollama: { baseUrl: read.optionalUrl('OLLAMA_BASE_URL') },
       local: { modelPath: read.optional('LOCAL_MODEL_PATH'), modelsDir: read.optional('MODELS_DIR') ?? './models' },
       timeoutMs: read.integer('PROVIDER_TIMEOUT_MS', 60_000, 100, 3_600_000),
     },

@@ -1,13 +1,14 @@
 import { Module } from '@nestjs/common';
-import { SecretBox } from '../common/crypto/secret-box';
+import { ProvidersModule } from '../providers/providers.module';
 import { ModelsController } from './models.controller';
 import { ModelsHandler } from './models.handler';
 import { ModelsRepository } from './models.repository';
 import { ModelsService } from './models.service';
 
 @Module({
+  imports: [ProvidersModule],
   controllers: [ModelsController, ModelsHandler],
-  providers: [ModelsService, ModelsRepository, SecretBox],
+  providers: [ModelsService, ModelsRepository],
   exports: [ModelsService],
 })
 export class ModelsModule {}

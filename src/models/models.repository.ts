@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
-import { ModelEntity, ProviderKind } from './model.entity';
+import { ModelEntity, ModelSource, ProviderKind } from './model.entity';
 
 export interface ModelFilter {
   provider?: ProviderKind;
-  capability?: string;
+  /** Models having at least one of these. */
+  capabilities?: string[];
 }
 
 @Injectable()
@@ -19,7 +20,7 @@ export class ModelsRepository {
   findEnabled(filter: ModelFilter): Promise<ModelEntity[]> {
     const query = this.models.createQueryBuilder('m').where('m.enabled').orderBy('m.provider').addOrderBy('m.id');
     if (filter.provider) query.andWhere('m.provider = :provider', { provider: filter.provider });
-    if (filter.capability) query.andWhere(':capability = ANY(m.capabilities)', { capability: filter.capability });
+    if (filter.capabilities) query.andWhere('m.capabilities && :capabilities', { capabilities: filter.capabilities });
     return query.getMany();
   }
 
@@ -32,10 +33,10 @@ export class ModelsRepository {
   }
 
   /**
-   * Inserts catalogue entries and refreshes those the catalogue still owns; a row an operator
-   * registered or a discovered local file is left as it is.
+   * Inserts entries from a boot-time source (the catalogue, or GGUF files found in MODELS_DIR)
+   * and refreshes the rows that source still owns; a row an operator registered is left alone.
    */
-  async upsertCatalogue(entries: ModelEntity[]): Promise<void> {
+  async upsertFromSource(source: Exclude<ModelSource, 'registered'>, entries: ModelEntity[]): Promise<void> {
     const rows = entries.map((m) => ({
       id: m.id,
       provider: m.provider,
@@ -46,22 +47,24 @@ export class ModelsRepository {
       price_output: m.priceOutput,
       version: m.version,
       description: m.description,
+      settings: m.settings,
       prices_as_of: m.pricesAsOf,
     }));
     await this.dataSource.query(
       `INSERT INTO models (id, provider, capabilities, context_length, token_limit, price_input, price_output,
-                           version, description, prices_as_of, source)
+                           version, description, settings, prices_as_of, source)
        SELECT r.id, r.provider, ARRAY(SELECT jsonb_array_elements_text(r.capabilities)), r.context_length, r.token_limit,
-              r.price_input, r.price_output, r.version, r.description, r.prices_as_of, 'catalogue'
+              r.price_input, r.price_output, r.version, r.description, r.settings, r.prices_as_of, $2
          FROM jsonb_to_recordset($1::jsonb) AS r(id text, provider text, capabilities jsonb, context_length int,
-              token_limit int, price_input float8, price_output float8, version text, description text, prices_as_of date)
+              token_limit int, price_input float8, price_output float8, version text, description text, settings jsonb,
+              prices_as_of date)
        ON CONFLICT (id) DO UPDATE SET
          provider = EXCLUDED.provider, capabilities = EXCLUDED.capabilities, context_length = EXCLUDED.context_length,
          token_limit = EXCLUDED.token_limit, price_input = EXCLUDED.price_input, price_output = EXCLUDED.price_output,
-         version = EXCLUDED.version, description = EXCLUDED.description, prices_as_of = EXCLUDED.prices_as_of,
-         updated_at = now()
-       WHERE models.source = 'catalogue'`,
-      [JSON.stringify(rows)],
+         version = EXCLUDED.version, description = EXCLUDED.description, settings = EXCLUDED.settings,
+         prices_as_of = EXCLUDED.prices_as_of, updated_at = now()
+       WHERE models.source = $2`,
+      [JSON.stringify(rows), source],
     );
   }
 }

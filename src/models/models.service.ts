@@ -1,5 +1,10 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { SecretBox } from '../common/crypto/secret-box';
+import { ModelNotFound } from '../common/errors/domain-error';
+import { AppConfig } from '../config/app-config';
+import { InjectConfig } from '../config/config.module';
+import { ProvidersService } from '../providers/providers.service';
+import { discoverLocalModels } from './catalogue/local-model-discovery';
 import { loadCatalogue } from './catalogue/catalogue';
 import { ListModelsQueryDto, ModelView, toModelView } from './dto/model.dto';
 import { RegisterModelDto } from './dto/register-model.dto';
@@ -15,22 +20,50 @@ export class ModelsService implements OnApplicationBootstrap {
   private readonly logger = new Logger(ModelsService.name);
 
   constructor(
+    @InjectConfig() private readonly config: AppConfig,
     private readonly repository: ModelsRepository,
     private readonly secrets: SecretBox,
+    private readonly providers: ProvidersService,
   ) {}
 
+  /** Refreshes the built-in catalogue, then registers every GGUF file found in MODELS_DIR. */
   async onApplicationBootstrap(): Promise<void> {
-    const entries = loadCatalogue().map(({ registration, pricesAsOf }) => {
+    const catalogue = loadCatalogue().map(({ registration, pricesAsOf }) => {
       const model = applyRegistration(new ModelEntity(), registration, 'catalogue');
       model.pricesAsOf = pricesAsOf;
       return model;
     });
-    await this.repository.upsertCatalogue(entries);
+    await this.repository.upsertFromSource('catalogue', catalogue);
+
+    const discovered = await discoverLocalModels(this.config.providers.local.modelsDir);
+    await this.repository.upsertFromSource(
+      'discovered',
+      discovered.map((registration) => applyRegistration(new ModelEntity(), registration, 'discovered')),
+    );
+    if (discovered.length > 0) this.logger.log(`Found ${discovered.length} local model file(s) in ${this.config.providers.local.modelsDir}`);
   }
 
   async list(query: ListModelsQueryDto): Promise<ModelView[]> {
-    const models = await this.repository.findEnabled(query);
-    return models.map(toModelView);
+    const models = await this.repository.findEnabled({
+      provider: query.provider,
+      capabilities: query.capability === undefined ? undefined : [query.capability],
+    });
+    return models.map((model) => this.view(model));
+  }
+
+  /** A registered, enabled model, or ModelNotFound. */
+  async get(id: string): Promise<ModelEntity> {
+    const model = await this.repository.findById(id);
+    if (!model?.enabled) throw new ModelNotFound(id);
+    return model;
+  }
+
+  findWithCapability(capability: string): Promise<ModelEntity[]> {
+    return this.repository.findEnabled({ capabilities: [capability] });
+  }
+
+  findWithAnyCapability(capabilities: string[]): Promise<ModelEntity[]> {
+    return this.repository.findEnabled({ capabilities });
   }
 
   /**
@@ -43,7 +76,11 @@ export class ModelsService implements OnApplicationBootstrap {
     if (dto.configuration?.api_key !== undefined) model.apiKeySealed = this.secrets.seal(dto.configuration.api_key);
     const saved = await this.repository.save(model);
     this.logger.log(`${existing ? 'Updated' : 'Registered'} model ${saved.id} (${saved.provider})`);
-    return toModelView(saved);
+    return this.view(saved);
+  }
+
+  private view(model: ModelEntity): ModelView {
+    return toModelView(model, this.providers.resolve(model));
   }
 }
 

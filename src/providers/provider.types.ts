@@ -5,7 +5,8 @@ import { ProviderKind } from '../models/model.entity';
  * return normalized results; they know nothing of routing, persistence or HTTP.
  */
 
-export type ChatRole = 'system' | 'user' | 'assistant';
+export const CHAT_ROLES = ['system', 'user', 'assistant'] as const;
+export type ChatRole = (typeof CHAT_ROLES)[number];
 
 export interface ChatMessage {
   role: ChatRole;
@@ -90,4 +91,6 @@ export interface ProviderAdapter {
   streamChat(target: ProviderTarget, call: ChatCall): AsyncIterable<GenerationChunk>;
   streamComplete(target: ProviderTarget, call: CompletionCall): AsyncIterable<GenerationChunk>;
   embed(target: ProviderTarget, call: EmbeddingCall): Promise<EmbeddingResult>;
+  /** Exact token count with the model's own tokenizer, where the adapter has one (local models). */
+  countTokens?(target: ProviderTarget, text: string): Promise<number>;
 }

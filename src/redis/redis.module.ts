@@ -1,11 +1,17 @@
 import { Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
-import Redis from 'ioredis';
+import Redis, { RedisOptions } from 'ioredis';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 
-/** Builds an ioredis client for the configured server; callers own its lifetime. */
-export function createRedisClient(config: AppConfig, name: string): Redis {
-  return new Redis({ ...config.redis, connectionName: name, maxRetriesPerRequest: 1, lazyConnect: false });
+/**
+ * Builds an ioredis client for the configured server; callers own its lifetime. Connection
+ * errors surface through commands and /health, so the client's own error events are not logged
+ * (ioredis would print one per retry).
+ */
+export function createRedisClient(config: AppConfig, name: string, options: RedisOptions = {}): Redis {
+  const client = new Redis({ ...config.redis, connectionName: name, maxRetriesPerRequest: 1, ...options });
+  client.on('error', () => undefined);
+  return client;
 }
 
 /** The service's shared command connection (health checks, caches). Pub/sub uses its own connections. */
@@ -15,8 +21,6 @@ export class RedisService implements OnApplicationShutdown {
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     this.client = createRedisClient(config, 'model-orchestration');
-    // Errors surface through commands and /health; without a listener ioredis would print each retry.
-    this.client.on('error', () => undefined);
   }
 
   async onApplicationShutdown(): Promise<void> {

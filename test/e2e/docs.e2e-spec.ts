@@ -19,7 +19,9 @@ describe('API documentation', () => {
     const document = (await response.json()) as OpenAPI.Document & { openapi: string; paths: Record<string, object> };
     expect(document.openapi).toMatch(/^3\./);
     await expect(SwaggerParser.validate(structuredClone(document))).resolves.toBeDefined();
-    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/health', '/api/models', '/api/admin/models']));
+    expect(Object.keys(document.paths)).toEqual(
+      expect.arrayContaining(['/health', '/api/models', '/api/admin/models', '/api/models/embeddings']),
+    );
     expect(Object.keys(document.paths['/api/admin/models'])).toEqual(['post']);
   });
 

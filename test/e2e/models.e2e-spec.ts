@@ -44,7 +44,12 @@ describe('model registry', () => {
         provider: 'openai',
         capabilities: expect.arrayContaining(['chat', 'completion']),
         properties: { context_length: 128000, token_limit: 16384, pricing: { input: 0.0025, output: 0.01 } },
-        metadata: { version: '2024-08-06', description: expect.any(String) },
+        metadata: {
+          version: '2024-08-06',
+          description: expect.any(String),
+          available: false,
+          unavailable_reason: 'no API key: set OPENAI_API_KEY or register configuration.api_key',
+        },
       });
       const providers = new Set(body.models.map((m: { provider: string }) => m.provider));
       expect(providers).toEqual(new Set(['openai', 'anthropic', 'ollama', 'local']));
@@ -91,7 +96,7 @@ describe('model registry', () => {
         provider: 'openai',
         capabilities: ['chat', 'completion', 'code'],
         properties: { context_length: 32768, token_limit: 4096, pricing: { input: 0.0005, output: 0.0015 } },
-        metadata: { version: '3.1', description: 'Llama on our vLLM' },
+        metadata: { version: '3.1', description: 'Llama on our vLLM', available: true },
       });
 
       const { body } = await http('GET', '/api/models?provider=openai');
@@ -111,7 +116,7 @@ describe('model registry', () => {
       });
       expect(reply.capabilities).toEqual(['chat', 'reasoning']);
       expect(reply.properties).toEqual({ context_length: 32768, token_limit: 4096, pricing: { input: 0.001, output: 0.0015 } });
-      expect(reply.metadata).toEqual({ version: '3.1', description: 'Llama on our vLLM' });
+      expect(reply.metadata).toEqual({ version: '3.1', description: 'Llama on our vLLM', available: true });
 
       const [row] = await service.sql.query(`SELECT api_key_sealed, settings, performance_baseline, source FROM models WHERE id = 'acme-vllm-llama'`);
       expect(row.api_key_sealed).toBe(sealedBefore);
@@ -251,5 +256,28 @@ describe('admin endpoints without ADMIN_TOKEN', () => {
     });
     expect(status).toBe(403);
     expect(body.error.code).toBe('admin_disabled');
+  });
+});
+
+describe('model availability from credentials', () => {
+  let service: TestApp;
+
+  beforeAll(async () => {
+    service = await startTestApp({ OPENAI_API_KEY: 'sk-from-the-environment-123', OLLAMA_BASE_URL: 'http://127.0.0.1:11434' });
+  });
+
+  afterAll(async () => {
+    await service.close();
+  });
+
+  it('marks models available where the environment gives their provider credentials or endpoint, and no others', async () => {
+    const { body } = await request(service.baseUrl, 'GET', '/api/models');
+    const availability = (id: string) => body.models.find((m: { id: string }) => m.id === id).metadata;
+    expect(availability('gpt-4o')).toEqual(expect.objectContaining({ available: true }));
+    expect(availability('llama3.1:8b')).toEqual(expect.objectContaining({ available: true }));
+    expect(availability('claude-sonnet-4-20250514')).toEqual(
+      expect.objectContaining({ available: false, unavailable_reason: expect.stringContaining('ANTHROPIC_API_KEY') }),
+    );
+    expect(JSON.stringify(body)).not.toContain('sk-from-the-environment');
   });
 });

@@ -3,6 +3,7 @@ import { ClientProxy, ClientProxyFactory, Transport } from '@nestjs/microservice
 import { randomBytes } from 'node:crypto';
 import { Server } from 'node:http';
 import { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { createApp } from '../../src/app';
@@ -62,8 +63,11 @@ export interface TestApp {
 export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const db = await TestDatabase.create();
   await db.migrate();
+  // Only the connection settings come from the environment: a developer's provider keys or
+  // ./models folder must not change what a test sees.
   const config = loadConfig({
-    ...process.env,
+    REDIS_URL: process.env.REDIS_URL,
+    MODELS_DIR: join(db.name, 'no-models-here'),
     LOG_LEVEL: 'error',
     ADMIN_TOKEN,
     ...env,

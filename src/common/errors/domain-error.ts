@@ -38,3 +38,9 @@ export class ModelNotFound extends DomainError {
     super(ErrorCode.ModelNotFound, `Unknown model_id "${modelId}"`, { model_id: modelId });
   }
 }
+
+export class ModelCannotServe extends DomainError {
+  constructor(modelId: string, reason: string) {
+    super(ErrorCode.ModelCannotServe, `Model "${modelId}" cannot serve this request: ${reason}`, { model_id: modelId });
+  }
+}

@@ -3,6 +3,8 @@ import { IsIn, IsOptional, Matches } from 'class-validator';
 import { IDENTIFIER } from '../../common/validation/is-score-map';
 import { ModelEntity, PROVIDER_KINDS, ProviderKind } from '../model.entity';
 
+export type Availability = { available: true } | { available: false; reason: string };
+
 export class PricingView {
   @ApiProperty({ example: 0.0025, description: 'USD per 1K input tokens' })
   input: number;
@@ -28,6 +30,12 @@ export class ModelMetadataView {
 
   @ApiProperty({ example: 'OpenAI GPT-4o', nullable: true, type: String })
   description: string | null;
+
+  @ApiProperty({ example: true, description: 'False when the model cannot be called here (no credentials, endpoint or model file)' })
+  available: boolean;
+
+  @ApiPropertyOptional({ example: 'no API key: set OPENAI_API_KEY or register configuration.api_key' })
+  unavailable_reason?: string;
 }
 
 /** A model as `GET /api/models` lists it and as `model.register` answers. Never carries a secret. */
@@ -65,7 +73,7 @@ export class ListModelsQueryDto {
   capability?: string;
 }
 
-export function toModelView(model: ModelEntity): ModelView {
+export function toModelView(model: ModelEntity, availability: Availability): ModelView {
   return {
     id: model.id,
     provider: model.provider,
@@ -75,6 +83,11 @@ export function toModelView(model: ModelEntity): ModelView {
       token_limit: model.tokenLimit,
       pricing: { input: model.priceInput, output: model.priceOutput },
     },
-    metadata: { version: model.version, description: model.description },
+    metadata: {
+      version: model.version,
+      description: model.description,
+      available: availability.available,
+      ...(!availability.available && { unavailable_reason: availability.reason }),
+    },
   };
 }

@@ -1,0 +1,22 @@
+import { Body, Controller, HttpCode, Post, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { abortOnDisconnect } from '../common/http/abort-on-disconnect';
+import { ApiErrorResponses } from '../common/swagger/api-error-responses';
+import { EmbeddingsRequestDto, EmbeddingsResponseView } from './dto/embeddings.dto';
+import { EmbeddingsService } from './embeddings.service';
+
+@ApiTags('embeddings')
+@Controller('api/models/embeddings')
+export class EmbeddingsController {
+  constructor(private readonly embeddings: EmbeddingsService) {}
+
+  @Post()
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Generate vector embeddings from text' })
+  @ApiOkResponse({ type: EmbeddingsResponseView })
+  @ApiErrorResponses(400, 404, 422, 502, 503)
+  embed(@Body() dto: EmbeddingsRequestDto, @Res({ passthrough: true }) response: Response): Promise<EmbeddingsResponseView> {
+    return this.embeddings.embed(dto, abortOnDisconnect(response));
+  }
+}

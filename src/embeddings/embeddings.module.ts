@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { ModelsModule } from '../models/models.module';
+import { ProvidersModule } from '../providers/providers.module';
+import { EmbeddingsController } from './embeddings.controller';
+import { EmbeddingsService } from './embeddings.service';
+
+@Module({
+  imports: [ModelsModule, ProvidersModule],
+  controllers: [EmbeddingsController],
+  providers: [EmbeddingsService],
+})
+export class EmbeddingsModule {}

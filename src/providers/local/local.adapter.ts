@@ -1,0 +1,304 @@
+import { Injectable, OnApplicationShutdown } from '@nestjs/common';
+import type { LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp';
+import { CallSignal, confidenceFromLogprobs } from '../call-signal';
+import { ProviderError, ProviderErrorCode } from '../provider-error';
+import {
+  CallControl,
+  ChatCall,
+  ChatMessage,
+  ChatRole,
+  CompletionCall,
+  EmbeddingCall,
+  EmbeddingResult,
+  FinishReason,
+  GenerationChunk,
+  GenerationParams,
+  GenerationResult,
+  ProviderAdapter,
+  ProviderTarget,
+} from '../provider.types';
+import { abortedCallError, LocalModelPool, LocalModelSettings } from './local-model-pool';
+import { errorMessage } from './node-llama-cpp';
+
+/** Per sequence; small enough to keep memory and prompt evaluation modest on a CPU. */
+const DEFAULT_CONTEXT_SIZE = 1024;
+/** More threads than this only add synchronisation overhead for small models on small machines. */
+const DEFAULT_THREADS = 1;
+const DEFAULT_SEQUENCES = 2;
+
+/**
+ * GGUF models run in-process with node-llama-cpp (llama.cpp on the CPU).
+ *
+ * `target.options` it reads: `model_path` (required, the GGUF file), `context_size` (tokens per
+ * request, prompt included; default 1024), `threads` (default 1), `parallel` (requests generated
+ * at once per model, default 2; more wait in line).
+ *
+ * Generation is our own token loop over `LlamaContextSequence.evaluateWithMetadata` rather than
+ * `LlamaCompletion`: only that lower-level API reports each sampled token's probability, which
+ * gives a real confidence. Temperature 0 (the default) is greedy decoding; no repeat penalty is
+ * applied. Generation stops on an end-of-generation token (`stop`), or at `maxTokens` or the end
+ * of the context (`length`); the context is never shifted.
+ *
+ * Chat does not use the model's chat template: the messages become a plain transcript (see
+ * `transcript`), which any model, even one without a template, can continue.
+ */
+@Injectable()
+export class LocalAdapter implements ProviderAdapter, OnApplicationShutdown {
+  readonly kind = 'local';
+  readonly supportsDimensions = false;
+
+  private readonly pool = new LocalModelPool();
+
+  chat(target: ProviderTarget, call: ChatCall): Promise<GenerationResult> {
+    return resultOf(this.streamChat(target, call));
+  }
+
+  complete(target: ProviderTarget, call: CompletionCall): Promise<GenerationResult> {
+    return resultOf(this.streamComplete(target, call));
+  }
+
+  streamChat(target: ProviderTarget, call: ChatCall): AsyncIterable<GenerationChunk> {
+    return this.generate(target, call, transcript(call.messages), { trimLeadingWhitespace: true });
+  }
+
+  streamComplete(target: ProviderTarget, call: CompletionCall): AsyncIterable<GenerationChunk> {
+    return this.generate(target, call, call.prompt, { trimLeadingWhitespace: false });
+  }
+
+  async embed(target: ProviderTarget, call: EmbeddingCall): Promise<EmbeddingResult> {
+    const callSignal = new CallSignal(call);
+    try {
+      const settings = settingsOf(target);
+      const context = await untilAborted(this.pool.embeddingContext(settings), callSignal);
+      const embeddings: number[][] = [];
+      let promptTokens = 0;
+      for (const text of call.texts) {
+        throwIfAborted(callSignal);
+        const length = context.calculateInputLength(text);
+        if (length >= settings.contextSize) throw tooLong(length, settings.contextSize);
+        const embedding = await context.getEmbeddingFor(text);
+        embeddings.push([...embedding.vector]);
+        promptTokens += length;
+      }
+      return { embeddings, usage: { promptTokens } };
+    } catch (error) {
+      throw localError(error, callSignal);
+    }
+  }
+
+  /** Tokens of the text alone, as the model's tokenizer splits it (no beginning-of-sequence token). */
+  async countTokens(target: ProviderTarget, text: string): Promise<number> {
+    const model = await this.pool.model(settingsOf(target).path);
+    return model.tokenize(text).length;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.pool.dispose();
+  }
+
+  /**
+   * A pull-based stream: the next token is only evaluated when the consumer asks for more, so a
+   * slow reader holds its sequence but costs no CPU, and a cancelled one stops generation at once.
+   */
+  private async *generate(
+    target: ProviderTarget,
+    call: CallControl & GenerationParams,
+    prompt: string,
+    output: TextOptions,
+  ): AsyncGenerator<GenerationChunk> {
+    const callSignal = new CallSignal(call);
+    try {
+      const settings = settingsOf(target);
+      const sequences = await untilAborted(this.pool.sequences(settings), callSignal);
+      const input = promptTokens(sequences.model, prompt);
+      const limit = generationLimit(input.length, sequences.context.contextSize, call.maxTokens);
+      const sequence = await sequences.acquire(callSignal);
+      try {
+        yield* sample(sequence, input, { limit, temperature: call.temperature ?? 0, callSignal, output });
+      } finally {
+        sequences.release(sequence);
+      }
+    } catch (error) {
+      throw localError(error, callSignal);
+    }
+  }
+}
+
+interface TextOptions {
+  /** Chat replies drop the space the model writes after `Assistant:`. */
+  trimLeadingWhitespace: boolean;
+}
+
+interface Sampling {
+  limit: number;
+  temperature: number;
+  callSignal: CallSignal;
+  output: TextOptions;
+}
+
+/** Generates on one sequence: content deltas as tokens come, then the result. */
+async function* sample(
+  sequence: LlamaContextSequence,
+  input: Token[],
+  { limit, temperature, callSignal, output }: Sampling,
+): AsyncGenerator<GenerationChunk> {
+  // Keeps the part of the sequence's state that matches this prompt; at least one prompt token
+  // must be evaluated anew for the model to predict the next.
+  await sequence.adaptStateToTokens(input.slice(0, -1), false);
+  const reused = sequence.nextTokenIndex;
+  const tokens = sequence.evaluateWithMetadata(input.slice(reused), { confidence: true }, { temperature });
+  const text = new TextAssembler(sequence.model, input, output);
+  const probabilities: number[] = [];
+  let finishReason: FinishReason = 'stop';
+  try {
+    for (;;) {
+      // Checked before every evaluation, so nothing is generated once the call is cancelled or timed out.
+      throwIfAborted(callSignal);
+      if (probabilities.length >= limit) {
+        finishReason = 'length';
+        break;
+      }
+      const step = await tokens.next();
+      // A token that was being evaluated when the signal fired is dropped.
+      throwIfAborted(callSignal);
+      if (step.done) break; // an end-of-generation token, which is not part of the content
+      probabilities.push(step.value.confidence);
+      const delta = text.add(step.value.token);
+      if (delta) yield { type: 'delta', content: delta };
+    }
+  } finally {
+    await tokens.return();
+  }
+  const rest = text.flush();
+  if (rest) yield { type: 'delta', content: rest };
+  yield {
+    type: 'done',
+    result: {
+      content: text.content,
+      finishReason,
+      usage: { promptTokens: input.length, completionTokens: probabilities.length },
+      confidence: confidenceFromLogprobs(probabilities.map(Math.log)),
+      modelSpecific: { reused_prompt_tokens: reused },
+    },
+  };
+}
+
+const INCOMPLETE_CHARACTER = '\uFFFD';
+const MAX_TOKENS_PER_CHARACTER = 4;
+
+/**
+ * Turns sampled tokens into text deltas. A token is decoded after the ones before it (the
+ * tokenizer's spacing depends on them), and a character whose UTF-8 bytes span several tokens
+ * waits until it is complete.
+ */
+class TextAssembler {
+  content = '';
+  private readonly decoded: Token[];
+  private pending: Token[] = [];
+  private trimLeadingWhitespace: boolean;
+
+  constructor(
+    private readonly model: LlamaModel,
+    prompt: readonly Token[],
+    options: TextOptions,
+  ) {
+    this.decoded = [...prompt];
+    this.trimLeadingWhitespace = options.trimLeadingWhitespace;
+  }
+
+  add(token: Token): string {
+    this.pending.push(token);
+    const text = this.model.detokenize(this.pending, false, this.decoded);
+    if (text.endsWith(INCOMPLETE_CHARACTER) && this.pending.length < MAX_TOKENS_PER_CHARACTER) return '';
+    return this.take(text);
+  }
+
+  flush(): string {
+    return this.pending.length > 0 ? this.take(this.model.detokenize(this.pending, false, this.decoded)) : '';
+  }
+
+  private take(text: string): string {
+    this.decoded.push(...this.pending);
+    this.pending = [];
+    let delta = text;
+    if (this.trimLeadingWhitespace) {
+      delta = delta.trimStart();
+      this.trimLeadingWhitespace = delta === '';
+    }
+    this.content += delta;
+    return delta;
+  }
+}
+
+const ROLE_LABELS: Record<ChatRole, string> = { system: 'System', user: 'User', assistant: 'Assistant' };
+
+/**
+ * The chat format for local models: one `Role: content` line per message, then `Assistant:` for
+ * the model to continue, e.g. `System: Be brief.\nUser: Hi!\nAssistant:`.
+ */
+function transcript(messages: readonly ChatMessage[]): string {
+  return [...messages.map((message) => `${ROLE_LABELS[message.role]}: ${message.content}`), 'Assistant:'].join('\n');
+}
+
+/** The prompt as fed to the model: the beginning-of-sequence token where the model wants one, then the text. */
+function promptTokens(model: LlamaModel, prompt: string): Token[] {
+  const bos = model.tokens.shouldPrependBosToken ? model.tokens.bos : null;
+  const tokens = [...(bos === null ? [] : [bos]), ...model.tokenize(prompt)];
+  if (tokens.length === 0) throw new ProviderError(ProviderErrorCode.BadRequest, 'The prompt is empty');
+  return tokens;
+}
+
+/** Tokens the model may generate: `maxTokens`, and never past the end of the context. */
+function generationLimit(promptLength: number, contextSize: number, maxTokens: number | undefined): number {
+  const room = contextSize - promptLength;
+  if (room <= 0) throw tooLong(promptLength, contextSize);
+  return Math.min(room, maxTokens ?? room);
+}
+
+function tooLong(tokens: number, contextSize: number): ProviderError {
+  return new ProviderError(ProviderErrorCode.BadRequest, `The input is ${tokens} tokens; this model's context holds ${contextSize}`);
+}
+
+function settingsOf(target: ProviderTarget): LocalModelSettings {
+  const path = target.options.model_path;
+  if (typeof path !== 'string' || path === '') {
+    throw new ProviderError(ProviderErrorCode.Unavailable, `Model ${target.modelId} has no model file (options.model_path)`);
+  }
+  return {
+    path,
+    contextSize: positiveInteger(target.options.context_size, DEFAULT_CONTEXT_SIZE),
+    threads: positiveInteger(target.options.threads, DEFAULT_THREADS),
+    sequences: positiveInteger(target.options.parallel, DEFAULT_SEQUENCES),
+  };
+}
+
+function positiveInteger(value: unknown, fallback: number): number {
+  return typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : fallback;
+}
+
+async function resultOf(stream: AsyncIterable<GenerationChunk>): Promise<GenerationResult> {
+  for await (const chunk of stream) if (chunk.type === 'done') return chunk.result;
+  throw new ProviderError(ProviderErrorCode.Unknown, 'Local generation ended without a result');
+}
+
+function throwIfAborted(callSignal: CallSignal): void {
+  const aborted = callSignal.abortError();
+  if (aborted) throw aborted;
+}
+
+/** Stops waiting (for a model to load, say) when the call is cancelled or times out; the wait itself goes on for others. */
+function untilAborted<T>(promise: Promise<T>, callSignal: CallSignal): Promise<T> {
+  const { signal } = callSignal;
+  if (signal.aborted) return Promise.reject(abortedCallError(callSignal));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(abortedCallError(callSignal));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.finally(() => signal.removeEventListener('abort', onAbort)).then(resolve, reject);
+  });
+}
+
+/** Our own errors pass through; a fired signal is the cause of whatever else failed; the rest is the runtime failing. */
+function localError(error: unknown, callSignal: CallSignal): ProviderError {
+  if (error instanceof ProviderError) return error;
+  return callSignal.abortError() ?? new ProviderError(ProviderErrorCode.ServerError, `Local inference failed: ${errorMessage(error)}`);
+}

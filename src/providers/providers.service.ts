@@ -1,0 +1,102 @@
+import { Injectable } from '@nestjs/common';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { SecretBox } from '../common/crypto/secret-box';
+import { AppConfig } from '../config/app-config';
+import { InjectConfig } from '../config/config.module';
+import { ModelEntity, ProviderKind } from '../models/model.entity';
+import { AnthropicAdapter } from './anthropic/anthropic.adapter';
+import { LocalAdapter } from './local/local.adapter';
+import { OllamaAdapter } from './ollama/ollama.adapter';
+import { OpenAiAdapter } from './openai/openai.adapter';
+import { ProviderAdapter, ProviderTarget } from './provider.types';
+import { TokenEstimator } from './token-estimator';
+
+export type Resolution = { available: true; target: ProviderTarget } | { available: false; reason: string };
+
+/**
+ * Turns a registry entry into a callable target: credentials from the model's sealed key first,
+ * then the environment; a model that cannot be called (no key, no endpoint, no model file) is
+ * unavailable and is never called.
+ */
+@Injectable()
+export class ProvidersService {
+  private readonly adapters: Record<ProviderKind, ProviderAdapter>;
+  private readonly openedKeys = new Map<string, string>();
+
+  constructor(
+    @InjectConfig() private readonly config: AppConfig,
+    private readonly secrets: SecretBox,
+    openai: OpenAiAdapter,
+    anthropic: AnthropicAdapter,
+    ollama: OllamaAdapter,
+    local: LocalAdapter,
+    private readonly tokens: TokenEstimator,
+  ) {
+    this.adapters = { openai, anthropic, ollama, local };
+  }
+
+  adapter(kind: ProviderKind): ProviderAdapter {
+    return this.adapters[kind];
+  }
+
+  /** Tokens of a text for a model: its own tokenizer where the adapter has one, else the estimator. */
+  countTokens(model: ModelEntity, target: ProviderTarget, text: string): Promise<number> {
+    const adapter = this.adapters[model.provider];
+    if (adapter.countTokens) return adapter.countTokens(target, text);
+    return Promise.resolve(this.tokens.count(target.providerModel, text));
+  }
+
+  resolve(model: ModelEntity): Resolution {
+    const options = model.settings.options ?? {};
+    const base = {
+      modelId: model.id,
+      providerModel: typeof options.model === 'string' ? options.model : model.id,
+      options,
+    };
+    const defaults = this.config.providers;
+    switch (model.provider) {
+      case 'openai': {
+        const apiKey = this.apiKey(model) ?? defaults.openai.apiKey;
+        const baseUrl = model.settings.api_url ?? defaults.openai.baseUrl;
+        // A self-hosted OpenAI-compatible server often needs no key; api.openai.com always does.
+        if (!apiKey && !baseUrl) return unavailable('no API key: set OPENAI_API_KEY or register configuration.api_key');
+        return { available: true, target: { ...base, apiKey, baseUrl } };
+      }
+      case 'anthropic': {
+        const apiKey = this.apiKey(model) ?? defaults.anthropic.apiKey;
+        if (!apiKey) return unavailable('no API key: set ANTHROPIC_API_KEY or register configuration.api_key');
+        return { available: true, target: { ...base, apiKey, baseUrl: model.settings.api_url ?? defaults.anthropic.baseUrl } };
+      }
+      case 'ollama': {
+        const baseUrl = model.settings.api_url ?? defaults.ollama.baseUrl;
+        if (!baseUrl) return unavailable('no Ollama server: set OLLAMA_BASE_URL or register configuration.api_url');
+        return { available: true, target: { ...base, apiKey: this.apiKey(model), baseUrl } };
+      }
+      case 'local': {
+        const configured = typeof options.model_path === 'string' ? options.model_path : defaults.local.modelPath;
+        if (!configured) return unavailable('no model file: set LOCAL_MODEL_PATH or register options.model_path');
+        const modelPath = resolve(configured);
+        if (!existsSync(modelPath)) return unavailable(`model file not found: ${configured}`);
+        // The context each sequence gets is the registered context length unless the options say otherwise.
+        const localOptions = { context_size: model.contextLength, ...options, model_path: modelPath };
+        return { available: true, target: { ...base, options: localOptions, apiKey: null, baseUrl: null } };
+      }
+    }
+  }
+
+  private apiKey(model: ModelEntity): string | null {
+    const sealed = model.apiKeySealed;
+    if (!sealed) return null;
+    let key = this.openedKeys.get(sealed);
+    if (key === undefined) {
+      key = this.secrets.open(sealed);
+      this.openedKeys.set(sealed, key);
+    }
+    return key;
+  }
+}
+
+function unavailable(reason: string): Resolution {
+  return { available: false, reason };
+}

@@ -1,0 +1,54 @@
+import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { request } from '../support/http';
+import { startTestApp, TestApp } from '../support/test-app';
+
+const TINY_MODEL = join(__dirname, '..', '..', '..', 'shared', 'models', 'stories260K.gguf');
+
+describe('local models found in MODELS_DIR', () => {
+  let service: TestApp;
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'mos-models-'));
+    await copyFile(TINY_MODEL, join(dir, 'Tiny-Stories.Q8.gguf'));
+    await writeFile(join(dir, 'broken.gguf'), 'not a gguf file');
+    await writeFile(join(dir, 'notes.txt'), 'ignored');
+    service = await startTestApp({ MODELS_DIR: dir });
+  });
+
+  afterAll(async () => {
+    await service.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('registers each readable GGUF file at boot as an available, free local model', async () => {
+    const { body } = await request(service.baseUrl, 'GET', '/api/models?provider=local');
+    const found = body.models.filter((m: { id: string }) => m.id.startsWith('local/'));
+    expect(found).toEqual([
+      {
+        id: 'local/tiny-stories.q8',
+        provider: 'local',
+        capabilities: ['chat', 'completion', 'embedding'],
+        properties: { context_length: 2048, token_limit: 2048, pricing: { input: 0, output: 0 } },
+        metadata: { version: 'llama', description: expect.stringContaining('Tiny-Stories.Q8.gguf'), available: true },
+      },
+    ]);
+  });
+
+  it('serves the discovered file without further setup', async () => {
+    const { status, body } = await request(service.baseUrl, 'POST', '/api/models/embeddings', {
+      body: { texts: ['Once upon a time'], model_id: 'local/tiny-stories.q8' },
+    });
+    expect(status).toBe(200);
+    expect(body.model).toEqual({ id: 'local/tiny-stories.q8', provider: 'local' });
+    expect(body.embeddings[0]).toHaveLength(64);
+  });
+
+  it('reports the catalogue local model unavailable when LOCAL_MODEL_PATH is not set', async () => {
+    const { body } = await request(service.baseUrl, 'GET', '/api/models?provider=local');
+    const catalogue = body.models.find((m: { id: string }) => m.id === 'stories260k');
+    expect(catalogue.metadata).toMatchObject({ available: false, unavailable_reason: expect.stringContaining('LOCAL_MODEL_PATH') });
+  });
+});

@@ -1,0 +1,226 @@
+import { join } from 'node:path';
+import type { Llama, LlamaModel } from 'node-llama-cpp';
+import { LocalAdapter } from '../../src/providers/local/local.adapter';
+import { readLocalModelInfo } from '../../src/providers/local/gguf-info';
+import { importNodeLlamaCpp } from '../../src/providers/local/node-llama-cpp';
+import { ProviderError } from '../../src/providers/provider-error';
+import { CompletionCall, GenerationChunk, ProviderTarget } from '../../src/providers/provider.types';
+
+/** The tiny real model: a 260K-parameter story writer (see shared/models/README.md). */
+const MODEL_PATH = join(__dirname, '..', '..', '..', 'shared', 'models', 'stories260K.gguf');
+const PROMPT = 'Once upon a time';
+
+function target(options: Record<string, unknown> = {}): ProviderTarget {
+  return {
+    modelId: 'local/stories260k',
+    providerModel: 'local/stories260k',
+    baseUrl: null,
+    apiKey: null,
+    options: { model_path: MODEL_PATH, context_size: 256, ...options },
+  };
+}
+
+function completion(overrides: Partial<CompletionCall> = {}): CompletionCall {
+  return { signal: new AbortController().signal, timeoutMs: 30_000, prompt: PROMPT, maxTokens: 24, ...overrides };
+}
+
+async function collect(stream: AsyncIterable<GenerationChunk>): Promise<GenerationChunk[]> {
+  const chunks: GenerationChunk[] = [];
+  for await (const chunk of stream) chunks.push(chunk);
+  return chunks;
+}
+
+function cosine(a: number[], b: number[]): number {
+  const dot = a.reduce((sum, x, i) => sum + x * b[i], 0);
+  return dot / (Math.hypot(...a) * Math.hypot(...b));
+}
+
+describe('LocalAdapter with a real GGUF model', () => {
+  const adapter = new LocalAdapter();
+  // The model's tokenizer, loaded independently of the adapter to check its counts.
+  let llama: Llama;
+  let tokenizer: LlamaModel;
+
+  beforeAll(async () => {
+    const { getLlama, LlamaLogLevel } = await importNodeLlamaCpp();
+    llama = await getLlama({ gpu: false, build: 'never', logLevel: LlamaLogLevel.error });
+    tokenizer = await llama.loadModel({ modelPath: MODEL_PATH, vocabOnly: true });
+  });
+
+  afterAll(async () => {
+    await adapter.onApplicationShutdown();
+    await tokenizer.dispose();
+    await llama.dispose();
+  });
+
+  it('continues a prompt greedily at temperature 0, the same way every time', async () => {
+    const first = await adapter.complete(target(), completion({ temperature: 0 }));
+    const second = await adapter.complete(target(), completion({ temperature: 0 }));
+
+    expect(first.content).toMatch(/^, there was a little girl named Lily/);
+    expect(second.content).toBe(first.content);
+  });
+
+  it("counts the prompt as fed (beginning-of-sequence token included) and every generated token, with the model's tokenizer", async () => {
+    const result = await adapter.complete(target(), completion({ maxTokens: 10 }));
+
+    expect(result.usage.promptTokens).toBe(1 + tokenizer.tokenize(PROMPT).length);
+    expect(result.usage.completionTokens).toBe(10);
+    await expect(adapter.countTokens(target(), PROMPT)).resolves.toBe(tokenizer.tokenize(PROMPT).length);
+  });
+
+  it('finishes with length when maxTokens cuts the generation short', async () => {
+    const result = await adapter.complete(target(), completion({ maxTokens: 5 }));
+
+    expect(result.finishReason).toBe('length');
+    expect(result.usage.completionTokens).toBe(5);
+    expect(result.content.length).toBeGreaterThan(0);
+  });
+
+  it('reports the mean token probability as confidence', async () => {
+    const result = await adapter.complete(target(), completion());
+
+    expect(result.confidence).toBeGreaterThan(0);
+    expect(result.confidence).toBeLessThanOrEqual(1);
+  });
+
+  it('streams deltas that add up to the non-streamed content, then exactly one done', async () => {
+    const whole = await adapter.complete(target(), completion());
+    const chunks = await collect(adapter.streamComplete(target(), completion()));
+
+    const deltas = chunks.flatMap((chunk) => (chunk.type === 'delta' ? [chunk.content] : []));
+    const last = chunks[chunks.length - 1];
+    expect(deltas.length).toBeGreaterThan(1);
+    expect(deltas.join('')).toBe(whole.content);
+    expect(chunks.filter((chunk) => chunk.type === 'done')).toHaveLength(1);
+    expect(last.type === 'done' && last.result).toEqual(expect.objectContaining({ content: whole.content, usage: whole.usage }));
+  });
+
+  it('answers a chat rendered as a plain transcript ending in "Assistant:"', async () => {
+    const messages = [
+      { role: 'system' as const, content: 'Tell a story.' },
+      { role: 'user' as const, content: 'Who is Lily?' },
+    ];
+    const result = await adapter.chat(target(), { signal: new AbortController().signal, timeoutMs: 30_000, messages, maxTokens: 16 });
+
+    const transcript = 'System: Tell a story.\nUser: Who is Lily?\nAssistant:';
+    expect(result.usage.promptTokens).toBe(1 + tokenizer.tokenize(transcript).length);
+    expect(result.content).toMatch(/^\S/);
+    expect(result.usage.completionTokens).toBe(16);
+  });
+
+  it('stops generating as soon as the caller cancels mid-stream, throws cancelled, and frees the sequence', async () => {
+    const oneSequence = target({ parallel: 1 });
+    const controller = new AbortController();
+    const stream = adapter.streamComplete(oneSequence, completion({ signal: controller.signal, maxTokens: 200 }));
+    let deltasBeforeCancel = 0;
+    let deltasAfterCancel = 0;
+
+    const consume = async (): Promise<void> => {
+      for await (const chunk of stream) {
+        if (chunk.type !== 'delta') continue;
+        if (controller.signal.aborted) deltasAfterCancel++;
+        else if (++deltasBeforeCancel === 3) controller.abort();
+      }
+    };
+
+    await expect(consume()).rejects.toMatchObject({ code: 'cancelled', retryable: false });
+    expect(deltasBeforeCancel).toBe(3);
+    expect(deltasAfterCancel).toBe(0);
+    // The model's only sequence was given back: the next request is served, from a clean state.
+    await expect(adapter.complete(oneSequence, completion())).resolves.toMatchObject({ content: expect.stringMatching(/^, there was/) });
+  });
+
+  it('stops a non-streamed generation when the caller cancels while it runs, and throws cancelled', async () => {
+    const longContext = target({ context_size: 1024 });
+    await adapter.complete(longContext, completion({ maxTokens: 1 })); // its context is ready, so the cancel lands in the generation
+    const controller = new AbortController();
+    // Without maxTokens, this generation would fill a 1024-token context, which takes far longer than one turn of the event loop.
+    const pending = adapter.complete(longContext, completion({ signal: controller.signal, maxTokens: undefined }));
+    setImmediate(() => controller.abort());
+
+    await expect(pending).rejects.toMatchObject({ code: 'cancelled', retryable: false });
+  });
+
+  it('times out a generation that runs past timeoutMs', async () => {
+    // Without maxTokens, this generation would fill a 1024-token context: far longer than 20 ms.
+    const pending = adapter.complete(target({ context_size: 1024 }), completion({ timeoutMs: 20, maxTokens: undefined }));
+
+    await expect(pending).rejects.toMatchObject({ code: 'timeout', retryable: true });
+  });
+
+  it('serves concurrent requests, first ones included, more of them than the model has sequences', async () => {
+    const expected = await adapter.complete(target({ parallel: 2 }), completion());
+    // A fresh adapter, so that the concurrent calls are also the first ones and share the model's loading.
+    const fresh = new LocalAdapter();
+
+    try {
+      const results = await Promise.all([1, 2, 3].map(() => fresh.complete(target({ parallel: 2 }), completion())));
+
+      expect(results.map((result) => result.content)).toEqual([expected.content, expected.content, expected.content]);
+    } finally {
+      await fresh.onApplicationShutdown();
+    }
+  });
+
+  it('times out a request waiting in line for a busy sequence, and keeps the line working', async () => {
+    const oneSequence = target({ parallel: 1 });
+    const holder = adapter.streamComplete(oneSequence, completion({ maxTokens: 50 }))[Symbol.asyncIterator]();
+    await holder.next(); // a paused stream keeps its sequence
+
+    await expect(adapter.complete(oneSequence, completion({ timeoutMs: 50 }))).rejects.toMatchObject({ code: 'timeout' });
+    const next = adapter.complete(oneSequence, completion());
+    await holder.return?.();
+
+    await expect(next).resolves.toMatchObject({ content: expect.stringMatching(/^, there was/) });
+  });
+
+  it('rejects a prompt that does not fit the context as a bad request', async () => {
+    const prompt = 'Once upon a time '.repeat(100);
+
+    await expect(adapter.complete(target({ context_size: 64 }), completion({ prompt }))).rejects.toMatchObject({
+      code: 'bad_request',
+      retryable: false,
+    });
+  });
+
+  it('embeds each text as a 64-dimension vector; a text is identical to itself', async () => {
+    const control = { signal: new AbortController().signal, timeoutMs: 30_000 };
+    const { embeddings, usage } = await adapter.embed(target(), { ...control, texts: ['a little girl', 'a big red ball'] });
+    const again = await adapter.embed(target(), { ...control, texts: ['a little girl'] });
+
+    expect(embeddings).toHaveLength(2);
+    expect(embeddings.map((vector) => vector.length)).toEqual([64, 64]);
+    expect(cosine(embeddings[0], again.embeddings[0])).toBeCloseTo(1, 6);
+    expect(cosine(embeddings[0], embeddings[0])).toBeCloseTo(1, 6);
+    expect(cosine(embeddings[0], embeddings[1])).toBeLessThan(1 - 1e-6);
+    expect(usage.promptTokens).toBeGreaterThan(0);
+    expect(adapter.supportsDimensions).toBe(false);
+  });
+
+  it('reports a missing model file, or none configured, as unavailable (retryable)', async () => {
+    const missing = target({ model_path: join(__dirname, 'no-such-model.gguf') });
+
+    await expect(adapter.complete(missing, completion())).rejects.toBeInstanceOf(ProviderError);
+    await expect(adapter.complete(missing, completion())).rejects.toMatchObject({ code: 'unavailable', retryable: true });
+    await expect(adapter.complete(target({ model_path: undefined }), completion())).rejects.toMatchObject({
+      code: 'unavailable',
+      retryable: true,
+    });
+  });
+});
+
+describe('readLocalModelInfo', () => {
+  it("reads the context length, architecture and size from the GGUF header", async () => {
+    await expect(readLocalModelInfo(MODEL_PATH)).resolves.toEqual({
+      contextLength: 2048,
+      sizeBytes: 1_185_376,
+      architecture: 'llama',
+      name: 'llama',
+    });
+  });
+
+  it('throws an Error for a file that is not a GGUF', async () => {
+    await expect(readLocalModelInfo(__filename)).rejects.toBeInstanceOf(Error);
+  });
+});

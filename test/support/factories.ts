@@ -1,0 +1,36 @@
+import { request } from './http';
+import { ADMIN_TOKEN, TestApp } from './test-app';
+
+export interface ModelSpec {
+  model_id: string;
+  provider: 'openai' | 'anthropic' | 'ollama' | 'local';
+  capabilities: string[];
+  api_url?: string;
+  api_key?: string;
+  options?: Record<string, unknown>;
+  quality?: number;
+  task_specific?: Record<string, number>;
+  context_length?: number;
+  token_limit?: number;
+  pricing?: { input: number; output: number };
+}
+
+/** Registers a model through the admin endpoint, as an operator would. */
+export async function registerModel(service: TestApp, spec: ModelSpec): Promise<void> {
+  const { status, body } = await request(service.baseUrl, 'POST', '/api/admin/models', {
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    body: {
+      model_id: spec.model_id,
+      provider: spec.provider,
+      capabilities: spec.capabilities,
+      performance_baseline: { quality_score: spec.quality ?? 0.5, task_specific: spec.task_specific ?? {} },
+      configuration: { api_url: spec.api_url, api_key: spec.api_key, options: spec.options ?? {} },
+      properties: {
+        context_length: spec.context_length ?? 16000,
+        token_limit: spec.token_limit ?? 4000,
+        pricing: spec.pricing ?? { input: 0, output: 0 },
+      },
+    },
+  });
+  if (status !== 200) throw new Error(`registering ${spec.model_id} failed: ${status} ${JSON.stringify(body)}`);
+}
