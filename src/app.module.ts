@@ -1,10 +1,13 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AdminModule } from './admin/admin.module';
+import { ClockModule } from './common/clock';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { EmbeddingsModule } from './embeddings/embeddings.module';
+import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
+import { InferenceModule } from './inference/inference.module';
 import { ModelsModule } from './models/models.module';
 import { RedisModule } from './redis/redis.module';
 
@@ -15,11 +18,14 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
+        ClockModule,
         DatabaseModule,
         RedisModule,
+        EventsModule,
         HealthModule,
         ModelsModule,
         EmbeddingsModule,
+        InferenceModule,
         AdminModule,
       ],
     };

@@ -20,7 +20,7 @@ describe('API documentation', () => {
     expect(document.openapi).toMatch(/^3\./);
     await expect(SwaggerParser.validate(structuredClone(document))).resolves.toBeDefined();
     expect(Object.keys(document.paths)).toEqual(
-      expect.arrayContaining(['/health', '/api/models', '/api/admin/models', '/api/models/embeddings']),
+      expect.arrayContaining(['/health', '/api/models', '/api/admin/models', '/api/models/embeddings', '/api/models/completion', '/api/models/chat']),
     );
     expect(Object.keys(document.paths['/api/admin/models'])).toEqual(['post']);
   });

@@ -3,6 +3,7 @@ import type { Response } from 'express';
 import { Observable, throwError } from 'rxjs';
 import { DomainError, ValidationFailed } from '../errors/domain-error';
 import { ErrorCode, HTTP_STATUS_OF } from '../errors/error-code';
+import { requestIdOf } from '../http/request-id.middleware';
 
 /**
  * The one place where failures become the SPEC's error shape: an HTTP response body for
@@ -22,6 +23,8 @@ export class ErrorFilter implements ExceptionFilter {
       response.end();
       return;
     }
+    const requestId = requestIdOf(response);
+    if (requestId !== undefined) error.details.request_id ??= requestId;
     response.status(HTTP_STATUS_OF[error.code]).json(error.toBody());
   }
 

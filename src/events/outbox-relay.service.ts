@@ -1,0 +1,93 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import Redis from 'ioredis';
+import { AppConfig } from '../config/app-config';
+import { InjectConfig } from '../config/config.module';
+import { createRedisClient } from '../redis/redis.module';
+import { envelope } from './event-contracts';
+import { OutboxRepository, PendingEvent } from './outbox.repository';
+
+const BATCH_SIZE = 200;
+const POLL_INTERVAL_MS = 500;
+const RETENTION_MS = 24 * 60 * 60 * 1000;
+const PRUNE_EVERY_MS = 10 * 60 * 1000;
+
+/**
+ * Relays outbox rows to Redis (at least once). Writers call `kick()` after their transaction
+ * commits, so events normally leave within milliseconds; a poll catches what other instances or
+ * a Redis outage left behind. While Redis is down, publishing fails fast and rows wait.
+ */
+@Injectable()
+export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(OutboxRelay.name);
+  private readonly redis: Redis;
+  private poller: NodeJS.Timeout | undefined;
+  private draining: Promise<void> | null = null;
+  private kickedWhileDraining = false;
+  private lastPrune = 0;
+  private failing = false;
+
+  constructor(
+    @InjectConfig() config: AppConfig,
+    private readonly outbox: OutboxRepository,
+  ) {
+    // Without an offline queue, a publish while Redis is down fails at once and the rows wait.
+    this.redis = createRedisClient(config, 'model-orchestration-outbox', { enableOfflineQueue: false });
+  }
+
+  onApplicationBootstrap(): void {
+    this.poller = setInterval(() => this.kick(), POLL_INTERVAL_MS);
+    this.kick();
+  }
+
+  /** Drains the outbox now (or right after the pass under way). */
+  kick(): void {
+    if (this.draining) {
+      this.kickedWhileDraining = true;
+      return;
+    }
+    this.draining = this.drain().finally(() => (this.draining = null));
+  }
+
+  /** Publishes everything pending; resolves when a pass finds nothing or Redis refuses. */
+  async flush(): Promise<void> {
+    await this.draining;
+    this.kick();
+    await this.draining;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.poller);
+    await this.draining;
+    this.redis.disconnect();
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      let relayed: number;
+      do {
+        this.kickedWhileDraining = false;
+        relayed = await this.outbox.relayBatch(BATCH_SIZE, (events) => this.publish(events));
+      } while (relayed === BATCH_SIZE || this.kickedWhileDraining);
+      if (this.failing) this.logger.log('Redis is reachable again; outbox relayed');
+      this.failing = false;
+      await this.pruneNowAndThen();
+    } catch (error) {
+      if (!this.failing) this.logger.warn(`Outbox relay paused: ${error instanceof Error ? error.message : String(error)}`);
+      this.failing = true;
+    }
+  }
+
+  private async publish(events: PendingEvent[]): Promise<void> {
+    const pipeline = this.redis.pipeline();
+    for (const event of events) pipeline.publish(event.pattern, envelope(event.pattern, event.payload));
+    const results = (await pipeline.exec()) ?? [];
+    const failure = results.find(([error]) => error);
+    if (failure?.[0]) throw failure[0];
+  }
+
+  private async pruneNowAndThen(): Promise<void> {
+    if (Date.now() - this.lastPrune < PRUNE_EVERY_MS) return;
+    this.lastPrune = Date.now();
+    await this.outbox.prunePublished(RETENTION_MS);
+  }
+}

@@ -1,0 +1,54 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { OutgoingEvent } from './event-contracts';
+
+export interface PendingEvent {
+  id: string;
+  pattern: string;
+  payload: unknown;
+}
+
+@Injectable()
+export class OutboxRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** Adds events inside the caller's transaction, so they exist exactly when the business change does. */
+  async add(manager: EntityManager, events: OutgoingEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await manager.query(
+      `INSERT INTO outbox_events (pattern, payload)
+       SELECT e.pattern, e.payload FROM jsonb_to_recordset($1::jsonb) AS e(pattern text, payload jsonb)`,
+      [JSON.stringify(events.map((e) => ({ pattern: e.name, payload: e.payload })))],
+    );
+  }
+
+  /**
+   * Locks the oldest unpublished events (other instances skip them), hands them to `publish`,
+   * and marks them published only if it succeeds; otherwise they stay for the next pass.
+   */
+  async relayBatch(limit: number, publish: (events: PendingEvent[]) => Promise<void>): Promise<number> {
+    return this.dataSource.transaction(async (manager) => {
+      const events: PendingEvent[] = await manager.query(
+        `SELECT id, pattern, payload FROM outbox_events WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        [limit],
+      );
+      if (events.length === 0) return 0;
+      await publish(events);
+      await manager.query(`UPDATE outbox_events SET published_at = now() WHERE id = ANY($1::bigint[])`, [events.map((e) => e.id)]);
+      return events.length;
+    });
+  }
+
+  async countPending(): Promise<number> {
+    const [{ count }] = await this.dataSource.query<{ count: number }[]>(
+      `SELECT count(*)::int AS count FROM outbox_events WHERE published_at IS NULL`,
+    );
+    return count;
+  }
+
+  /** Published events are kept a while for audit, then removed. */
+  async prunePublished(olderThanMs: number): Promise<void> {
+    await this.dataSource.query(`DELETE FROM outbox_events WHERE published_at < now() - make_interval(secs => $1)`, [olderThanMs / 1000]);
+  }
+}

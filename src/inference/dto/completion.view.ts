@@ -1,0 +1,78 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { FailedAttempt } from '../../providers/provider-failure';
+import { FinishReason } from '../../providers/provider.types';
+
+class ModelRefView {
+  @ApiProperty({ example: 'gpt-4o-mini' })
+  id: string;
+
+  @ApiProperty({ example: 'openai' })
+  provider: string;
+}
+
+class UsageView {
+  @ApiProperty({ example: 12 })
+  prompt_tokens: number;
+
+  @ApiProperty({ example: 48 })
+  completion_tokens: number;
+
+  @ApiProperty({ example: 60 })
+  total_tokens: number;
+
+  @ApiProperty({ example: 0.0000306, description: 'USD from the model registered prices per 1K tokens' })
+  estimated_cost: number;
+}
+
+class PerformanceView {
+  @ApiProperty({ example: 0.82, description: "The chosen model's quality score for the task type before this request" })
+  quality_score: number;
+
+  @ApiProperty({ example: 0.97, description: "The chosen model's success rate for the task type before this request" })
+  success_rate: number;
+
+  @ApiProperty({ example: 0.91, nullable: true, type: Number, description: 'Mean token probability where the provider returns log-probabilities' })
+  confidence: number | null;
+}
+
+class ResponseMetadataView {
+  @ApiProperty({ enum: ['stop', 'length', 'content_filter', 'tool_calls', 'cancelled'], example: 'stop' })
+  finish_reason: FinishReason;
+
+  @ApiProperty({ type: 'object', additionalProperties: true, example: { id: 'chatcmpl-123' } })
+  model_specific: Record<string, unknown>;
+
+  @ApiProperty({ example: 'code_generation' })
+  task_type: string;
+
+  @ApiPropertyOptional({
+    type: 'array',
+    items: { type: 'object' },
+    description: 'Provider calls that failed before this answer (fallback trail); absent when the first call answered',
+  })
+  failed_attempts?: FailedAttempt[];
+}
+
+/** The SPEC's completion response, shared by `/completion` and `/chat`. */
+export class CompletionView {
+  @ApiProperty({ example: 'a3c1e2f0-...', description: 'The request id: feedback and cancel take it' })
+  completion_id: string;
+
+  @ApiProperty({ example: '2026-11-28T10:00:00.000Z' })
+  created_at: string;
+
+  @ApiProperty({ type: ModelRefView })
+  model: ModelRefView;
+
+  @ApiProperty({ example: 'Recursion is a function calling itself on a smaller input.' })
+  content: string;
+
+  @ApiProperty({ type: UsageView })
+  usage: UsageView;
+
+  @ApiProperty({ type: PerformanceView })
+  performance: PerformanceView;
+
+  @ApiProperty({ type: ResponseMetadataView })
+  metadata: ResponseMetadataView;
+}

@@ -1,0 +1,189 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  ArrayUnique,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateNested,
+} from 'class-validator';
+import { IDENTIFIER } from '../../common/validation/is-score-map';
+import { MODEL_ID_PATTERN } from '../../models/dto/register-model.dto';
+import { CHAT_ROLES, ChatRole } from '../../providers/provider.types';
+
+export const MAX_TEXT_CHARS = 400_000;
+export const MAX_MESSAGES = 500;
+export const MAX_CONTEXT_ITEMS = 50;
+export const MAX_OUTPUT_TOKENS = 1_000_000;
+
+const score = (description: string, example: number) =>
+  ApiPropertyOptional({ minimum: 0, maximum: 1, example, description });
+
+export class RequirementsDto {
+  @score('Higher for more predictable responses: weights success rate up and lowers the default temperature', 0.9)
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(1)
+  reliability?: number;
+
+  @score('Higher for more creative responses: raises the default temperature', 0.2)
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(1)
+  creativity?: number;
+
+  @ApiPropertyOptional({ type: [String], example: ['code'], description: 'Capabilities the chosen model must have' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(16)
+  @ArrayUnique()
+  @Matches(IDENTIFIER, { each: true, message: 'each capability must be a lower-case identifier (a-z, 0-9, _)' })
+  capabilities?: string[];
+
+  @score('Only models whose quality score for the task type is at least this', 0.7)
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(1)
+  min_quality_score?: number;
+}
+
+export class ContextItemDto {
+  @ApiProperty({ example: 'code', description: "e.g. 'text', 'code', 'file'" })
+  @IsString()
+  @Matches(/^[A-Za-z0-9_.-]{1,32}$/, { message: 'type must be 1-32 letters, digits, _ . -' })
+  type: string;
+
+  @ApiProperty({ example: 'def add(a, b): return a + b' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(MAX_TEXT_CHARS)
+  content: string;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, example: { filename: 'math.py' } })
+  @IsOptional()
+  @IsObject()
+  metadata?: Record<string, unknown>;
+}
+
+export class RequestMetadataDto {
+  @ApiPropertyOptional({ example: 'user-42' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  user_id?: string;
+
+  @ApiPropertyOptional({ example: 'project-7' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  project_id?: string;
+
+  @ApiPropertyOptional({ example: 'task-3' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  task_id?: string;
+}
+
+/** Fields shared by completion and chat requests. */
+export abstract class InferenceRequestDto {
+  @ApiPropertyOptional({ example: 'gpt-4o-mini', description: 'A specific model; otherwise the router chooses' })
+  @IsOptional()
+  @IsString()
+  @Matches(MODEL_ID_PATTERN, { message: 'model_id is not a valid model identifier' })
+  model_id?: string;
+
+  @ApiPropertyOptional({ minimum: 1, example: 256 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_OUTPUT_TOKENS)
+  max_tokens?: number;
+
+  @ApiPropertyOptional({ minimum: 0, maximum: 2, example: 0.7 })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(2)
+  temperature?: number;
+
+  @ApiPropertyOptional({ example: 'code_generation', description: "e.g. 'code_generation', 'reasoning', 'creative'; default 'general'" })
+  @IsOptional()
+  @Matches(IDENTIFIER, { message: 'task_type must be a lower-case identifier (a-z, 0-9, _)' })
+  task_type?: string;
+
+  @ApiPropertyOptional({ type: RequirementsDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => RequirementsDto)
+  requirements?: RequirementsDto;
+
+  @ApiPropertyOptional({ type: [ContextItemDto] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(MAX_CONTEXT_ITEMS)
+  @ValidateNested({ each: true })
+  @Type(() => ContextItemDto)
+  context?: ContextItemDto[];
+
+  @ApiPropertyOptional({ type: RequestMetadataDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => RequestMetadataDto)
+  metadata?: RequestMetadataDto;
+
+  @ApiPropertyOptional({ example: false, description: 'Answer with Server-Sent Events: content deltas, then the full body' })
+  @IsOptional()
+  @IsBoolean()
+  stream?: boolean;
+
+  @ApiPropertyOptional({ example: true, description: 'false: a named model_id never falls back to another model' })
+  @IsOptional()
+  @IsBoolean()
+  fallback?: boolean;
+}
+
+export class CompletionRequestDto extends InferenceRequestDto {
+  @ApiProperty({ example: 'Write a haiku about the sea.' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(MAX_TEXT_CHARS)
+  prompt: string;
+}
+
+export class ChatMessageDto {
+  @ApiProperty({ enum: CHAT_ROLES, example: 'user' })
+  @IsIn(CHAT_ROLES)
+  role: ChatRole;
+
+  @ApiProperty({ example: 'Explain recursion in one sentence.' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(MAX_TEXT_CHARS)
+  content: string;
+}
+
+export class ChatRequestDto extends InferenceRequestDto {
+  @ApiProperty({ type: [ChatMessageDto] })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_MESSAGES)
+  @ValidateNested({ each: true })
+  @Type(() => ChatMessageDto)
+  messages: ChatMessageDto[];
+}

@@ -1,0 +1,75 @@
+import { Body, Controller, HttpCode, Post, Res } from '@nestjs/common';
+import { ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { DomainError } from '../common/errors/domain-error';
+import { abortOnDisconnect } from '../common/http/abort-on-disconnect';
+import { REQUEST_ID_HEADER, requestIdOf } from '../common/http/request-id.middleware';
+import { SseStream } from '../common/http/sse';
+import { ApiErrorResponses } from '../common/swagger/api-error-responses';
+import { CompletionView } from './dto/completion.view';
+import { ChatRequestDto, CompletionRequestDto, InferenceRequestDto } from './dto/inference-request.dto';
+import { InferenceService, RunControl } from './inference.service';
+
+const requestIdHeader = ApiHeader({
+  name: REQUEST_ID_HEADER,
+  required: false,
+  description: 'Choose the request id (1-64 of A-Za-z0-9_-; a duplicate is a 409); echoed in the response header',
+});
+
+const STREAM_DESCRIPTION =
+  'With `"stream": true` the answer is Server-Sent Events: `start` (`{"request_id"}`), `delta` (`{"content"}`) in order, ' +
+  'then `done` with the full response body, or `error` with the error body. A client that disconnects cancels the request.';
+
+@ApiTags('inference')
+@ApiProduces('application/json', 'text/event-stream')
+@ApiErrorResponses(400, 404, 409, 422, 502, 503)
+@Controller('api/models')
+export class InferenceController {
+  constructor(private readonly inference: InferenceService) {}
+
+  @Post('completion')
+  @HttpCode(200)
+  @requestIdHeader
+  @ApiOperation({ summary: 'Generate a completion from a text prompt', description: STREAM_DESCRIPTION })
+  @ApiOkResponse({ type: CompletionView })
+  async completion(@Body() dto: CompletionRequestDto, @Res() response: Response): Promise<void> {
+    await respond(dto, response, (control) => this.inference.completion(dto, control));
+  }
+
+  @Post('chat')
+  @HttpCode(200)
+  @requestIdHeader
+  @ApiOperation({ summary: 'Generate the next message of a chat', description: STREAM_DESCRIPTION })
+  @ApiOkResponse({ type: CompletionView })
+  async chat(@Body() dto: ChatRequestDto, @Res() response: Response): Promise<void> {
+    await respond(dto, response, (control) => this.inference.chat(dto, control));
+  }
+}
+
+/** Answers with JSON, or with an event stream when the request asks for one. */
+async function respond(dto: InferenceRequestDto, response: Response, run: (control: RunControl) => Promise<CompletionView>): Promise<void> {
+  const requestId = requestIdOf(response)!;
+  const signal = abortOnDisconnect(response);
+  if (!dto.stream) {
+    response.status(200).json(await run({ requestId, signal }));
+    return;
+  }
+
+  const sse = new SseStream(response);
+  try {
+    const view = await run({
+      requestId,
+      signal,
+      onStart: () => sse.send('start', { request_id: requestId }),
+      onDelta: (content) => sse.send('delta', { content }),
+    });
+    sse.send('done', view);
+    sse.end();
+  } catch (error) {
+    // Before the stream starts, the error filter answers with a status code; after, it is the last event.
+    if (!sse.isStarted) throw error;
+    const body = error instanceof DomainError ? error.toBody() : { error: { code: 'internal_error', message: 'Internal error', details: { request_id: requestId } } };
+    sse.send('error', body);
+    sse.end();
+  }
+}

@@ -1,0 +1,62 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
+import { DomainError } from '../common/errors/domain-error';
+import { ErrorCode } from '../common/errors/error-code';
+import { InferenceRequestEntity } from './inference-request.entity';
+
+export type RunningRequest = Pick<InferenceRequestEntity, 'id' | 'kind' | 'taskType' | 'requestedModelId' | 'metadata' | 'createdAt'>;
+export type RequestOutcome = Omit<InferenceRequestEntity, 'kind' | 'taskType' | 'requestedModelId' | 'metadata' | 'createdAt'>;
+
+const UNIQUE_VIOLATION = '23505';
+
+@Injectable()
+export class InferenceRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** Records a request as running; a caller-chosen id already in use is a 409. */
+  async insertRunning(request: RunningRequest): Promise<void> {
+    try {
+      await this.dataSource.query(
+        `INSERT INTO inference_requests (id, kind, status, task_type, requested_model_id, metadata, created_at)
+         VALUES ($1, $2, 'running', $3, $4, $5, $6)`,
+        [request.id, request.kind, request.taskType, request.requestedModelId, request.metadata, request.createdAt],
+      );
+    } catch (error) {
+      if (error instanceof QueryFailedError && (error.driverError as { code?: string }).code === UNIQUE_VIOLATION) {
+        throw new DomainError(ErrorCode.Conflict, `Request id "${request.id}" is already in use`, { request_id: request.id });
+      }
+      throw error;
+    }
+  }
+
+  /** Writes the outcome; runs inside the caller's transaction with the request's events. */
+  async finalize(manager: EntityManager, outcome: RequestOutcome): Promise<void> {
+    await manager.query(
+      `UPDATE inference_requests SET status = $2, model_id = $3, provider = $4, attempts = $5, prompt_tokens = $6,
+              completion_tokens = $7, total_tokens = $8, cost = $9, latency_ms = $10, finish_reason = $11, error = $12,
+              response = $13, completed_at = $14
+        WHERE id = $1`,
+      [
+        outcome.id,
+        outcome.status,
+        outcome.modelId,
+        outcome.provider,
+        JSON.stringify(outcome.attempts),
+        outcome.promptTokens,
+        outcome.completionTokens,
+        outcome.totalTokens,
+        outcome.cost,
+        outcome.latencyMs,
+        outcome.finishReason,
+        outcome.error === null ? null : JSON.stringify(outcome.error),
+        outcome.response === null ? null : JSON.stringify(outcome.response),
+        outcome.completedAt,
+      ],
+    );
+  }
+
+  findById(id: string): Promise<InferenceRequestEntity | null> {
+    return this.dataSource.getRepository(InferenceRequestEntity).findOneBy({ id });
+  }
+}

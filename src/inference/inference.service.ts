@@ -1,0 +1,357 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { Clock } from '../common/clock';
+import { DomainError } from '../common/errors/domain-error';
+import { AppConfig } from '../config/app-config';
+import { InjectConfig } from '../config/config.module';
+import { EventName, OutgoingEvent } from '../events/event-contracts';
+import { OutboxRelay } from '../events/outbox-relay.service';
+import { OutboxRepository } from '../events/outbox.repository';
+import { estimateCost } from '../providers/cost';
+import { ProviderError, ProviderErrorCode } from '../providers/provider-error';
+import { FailedAttempt, failedAttempt, failureOf } from '../providers/provider-failure';
+import { ChatMessage, GenerationResult, ProviderUsage } from '../providers/provider.types';
+import { ProvidersService } from '../providers/providers.service';
+import { defaultTemperature } from '../routing/ranking';
+import { PlannedCandidate, RoutingService } from '../routing/routing.service';
+import { ChatRequestDto, CompletionRequestDto, InferenceRequestDto } from './dto/inference-request.dto';
+import { CompletionView } from './dto/completion.view';
+import { RequestKind, RequestStatus } from './inference-request.entity';
+import { InferenceRepository } from './inference.repository';
+import { messagesWithContext, promptTextOf, promptWithContext } from './prompt';
+
+export const DEFAULT_TASK_TYPE = 'general';
+
+/** How the caller takes part in one request. */
+export interface RunControl {
+  requestId: string;
+  /** Aborts the provider call (client gone, or a cancel command). */
+  signal: AbortSignal;
+  /** Streams content deltas as they arrive; without it the provider is called without streaming. */
+  onDelta?: (content: string) => void;
+  /** Called once the request is accepted and recorded, before any provider call. */
+  onStart?: () => void;
+}
+
+/** A request reduced to what the lifecycle needs, whichever endpoint it came through. */
+interface Job {
+  kind: RequestKind;
+  dto: InferenceRequestDto;
+  taskType: string;
+  /** Chat messages with context folded in; a completion served by a chat model uses these too. */
+  messages: ChatMessage[];
+  /** The completion prompt with context, for models with the completion capability. */
+  prompt: string | null;
+  promptText: string;
+  temperature: number | undefined;
+}
+
+/** A finished provider call, or a cancelled one with what it produced before the cancel. */
+interface Answer {
+  candidate: PlannedCandidate;
+  result: GenerationResult;
+}
+
+/**
+ * The request lifecycle (DESIGN 'Request lifecycle'): route, record the request as running, call
+ * candidates in order (only retryable errors move on), then write the outcome and its events in
+ * one transaction, and answer with the SPEC body.
+ */
+@Injectable()
+export class InferenceService {
+  constructor(
+    @InjectConfig() private readonly config: AppConfig,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly routing: RoutingService,
+    private readonly providers: ProvidersService,
+    private readonly requests: InferenceRepository,
+    private readonly outbox: OutboxRepository,
+    private readonly relay: OutboxRelay,
+    private readonly clock: Clock,
+  ) {}
+
+  completion(dto: CompletionRequestDto, control: RunControl): Promise<CompletionView> {
+    const prompt = promptWithContext(dto.prompt, dto.context);
+    return this.run(this.job('completion', dto, [{ role: 'user', content: prompt }], prompt), control);
+  }
+
+  chat(dto: ChatRequestDto, control: RunControl): Promise<CompletionView> {
+    return this.run(this.job('chat', dto, messagesWithContext(dto.messages, dto.context), null), control);
+  }
+
+  private job(kind: RequestKind, dto: InferenceRequestDto, messages: ChatMessage[], prompt: string | null): Job {
+    return {
+      kind,
+      dto,
+      taskType: dto.task_type ?? DEFAULT_TASK_TYPE,
+      messages,
+      prompt,
+      promptText: prompt ?? promptTextOf(messages),
+      temperature: dto.temperature ?? defaultTemperature(dto.requirements?.creativity, dto.requirements?.reliability),
+    };
+  }
+
+  private async run(job: Job, control: RunControl): Promise<CompletionView> {
+    const candidates = await this.routing.plan({
+      modelId: job.dto.model_id,
+      fallback: job.dto.fallback ?? true,
+      taskType: job.taskType,
+      promptText: job.promptText,
+      needs: {
+        anyOf: job.kind === 'chat' ? ['chat'] : ['completion', 'chat'],
+        allOf: job.dto.requirements?.capabilities ?? [],
+        promptTokensAtMost: Buffer.byteLength(job.promptText, 'utf8'),
+        maxTokens: job.dto.max_tokens,
+        minQuality: job.dto.requirements?.min_quality_score,
+        reliability: job.dto.requirements?.reliability,
+      },
+    });
+
+    const createdAt = this.clock.now();
+    const started = this.clock.monotonicMs();
+    await this.requests.insertRunning({
+      id: control.requestId,
+      kind: job.kind,
+      taskType: job.taskType,
+      requestedModelId: job.dto.model_id ?? null,
+      metadata: { ...job.dto.metadata },
+      createdAt,
+    });
+    control.onStart?.();
+
+    const attempts: FailedAttempt[] = [];
+    for (const candidate of candidates) {
+      const streamed = { content: '' };
+      try {
+        const result = await this.call(candidate, job, control, streamed);
+        return await this.finish(job, control, { candidate, result }, attempts, createdAt, started);
+      } catch (error) {
+        const attempt = failedAttempt(candidate.model, error);
+        if (attempt.error.code === ProviderErrorCode.Cancelled) {
+          const partial = cancelledResult(streamed.content);
+          return await this.finish(job, control, { candidate, result: partial }, attempts, createdAt, started);
+        }
+        attempts.push(attempt);
+        // Once content has reached the caller, another model's answer cannot replace it.
+        if (!attempt.error.retryable || streamed.content.length > 0) break;
+      }
+    }
+    throw await this.fail(control, attempts, started);
+  }
+
+  private async call(candidate: PlannedCandidate, job: Job, control: RunControl, streamed: { content: string }): Promise<GenerationResult> {
+    const adapter = this.providers.adapter(candidate.model.provider);
+    const params = {
+      signal: control.signal,
+      timeoutMs: this.config.providers.timeoutMs,
+      maxTokens: job.dto.max_tokens,
+      temperature: job.temperature,
+    };
+    // A prompt goes to a completion endpoint where the model has one; a chat model reads it as one user message.
+    const asCompletion = job.prompt !== null && candidate.model.capabilities.includes('completion');
+    if (!control.onDelta) {
+      return asCompletion
+        ? adapter.complete(candidate.target, { ...params, prompt: job.prompt! })
+        : adapter.chat(candidate.target, { ...params, messages: job.messages });
+    }
+    const stream = asCompletion
+      ? adapter.streamComplete(candidate.target, { ...params, prompt: job.prompt! })
+      : adapter.streamChat(candidate.target, { ...params, messages: job.messages });
+    for await (const chunk of stream) {
+      if (chunk.type === 'done') return chunk.result;
+      streamed.content += chunk.content;
+      control.onDelta(chunk.content);
+    }
+    throw new ProviderError(ProviderErrorCode.Unknown, 'Provider stream ended without a final result');
+  }
+
+  private async finish(
+    job: Job,
+    control: RunControl,
+    answer: Answer,
+    attempts: FailedAttempt[],
+    createdAt: Date,
+    started: number,
+  ): Promise<CompletionView> {
+    const { candidate, result } = answer;
+    const { model, scores } = candidate;
+    const usage = await this.usageOf(candidate, job, result);
+    const cost = estimateCost({ input: model.priceInput, output: model.priceOutput }, usage);
+    const latencyMs = Math.round(this.clock.monotonicMs() - started);
+    const cancelled = result.finishReason === 'cancelled';
+
+    const view: CompletionView = {
+      completion_id: control.requestId,
+      created_at: createdAt.toISOString(),
+      model: { id: model.id, provider: model.provider },
+      content: result.content,
+      usage: {
+        prompt_tokens: usage.prompt,
+        completion_tokens: usage.completion,
+        total_tokens: usage.prompt + usage.completion,
+        estimated_cost: cost,
+      },
+      performance: { quality_score: scores.quality, success_rate: scores.successRate, confidence: result.confidence },
+      metadata: {
+        finish_reason: result.finishReason,
+        model_specific: result.modelSpecific,
+        task_type: job.taskType,
+        ...(attempts.length > 0 && { failed_attempts: attempts }),
+      },
+    };
+
+    const events = attemptEvents(control.requestId, attempts, { answered: true, succeeded: !cancelled });
+    if (cancelled) {
+      const error = { code: ProviderErrorCode.Cancelled, message: 'Request was cancelled', details: {} };
+      events.push(failedEvent(control.requestId, model.id, error, false, false));
+    } else {
+      events.push({
+        name: EventName.RequestCompleted,
+        payload: {
+          request_id: control.requestId,
+          model_id: model.id,
+          ...job.dto.metadata,
+          task_type: job.taskType,
+          timestamp: this.clock.now().toISOString(),
+          metrics: {
+            latency_ms: latencyMs,
+            tokens: { prompt: usage.prompt, completion: usage.completion, total: usage.prompt + usage.completion },
+            cost,
+            performance: { quality_score: scores.quality, confidence: result.confidence },
+          },
+        },
+      });
+    }
+
+    await this.record(control.requestId, cancelled ? 'cancelled' : 'completed', {
+      modelId: model.id,
+      provider: model.provider,
+      attempts,
+      usage,
+      cost,
+      latencyMs,
+      finishReason: result.finishReason,
+      error: null,
+      response: view,
+      events,
+    });
+    return view;
+  }
+
+  /** Records a request that no candidate answered and returns the error to answer with. */
+  private async fail(control: RunControl, attempts: FailedAttempt[], started: number): Promise<DomainError> {
+    const failure = failureOf(attempts);
+    failure.details.request_id = control.requestId;
+    const last = attempts[attempts.length - 1];
+    await this.record(control.requestId, 'failed', {
+      modelId: last.model_id,
+      provider: last.provider,
+      attempts,
+      usage: null,
+      cost: null,
+      latencyMs: Math.round(this.clock.monotonicMs() - started),
+      finishReason: null,
+      error: failure.toBody().error,
+      response: null,
+      events: attemptEvents(control.requestId, attempts, { answered: false, succeeded: false }),
+    });
+    return failure;
+  }
+
+  private async record(
+    requestId: string,
+    status: RequestStatus,
+    outcome: {
+      modelId: string;
+      provider: string;
+      attempts: FailedAttempt[];
+      usage: { prompt: number; completion: number } | null;
+      cost: number | null;
+      latencyMs: number;
+      finishReason: string | null;
+      error: { code: string; message: string; details: Record<string, unknown> } | null;
+      response: CompletionView | null;
+      events: OutgoingEvent[];
+    },
+  ): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      await this.requests.finalize(manager, {
+        id: requestId,
+        status,
+        modelId: outcome.modelId,
+        provider: outcome.provider,
+        attempts: outcome.attempts,
+        promptTokens: outcome.usage?.prompt ?? null,
+        completionTokens: outcome.usage?.completion ?? null,
+        totalTokens: outcome.usage ? outcome.usage.prompt + outcome.usage.completion : null,
+        cost: outcome.cost,
+        latencyMs: outcome.latencyMs,
+        finishReason: outcome.finishReason,
+        error: outcome.error,
+        response: outcome.response,
+        completedAt: this.clock.now(),
+      });
+      await this.outbox.add(manager, outcome.events);
+    });
+    this.relay.kick();
+  }
+
+  /** Provider-reported counts; where a provider reports none (or the call was cancelled), counted with the model's tokenizer. */
+  private async usageOf(candidate: PlannedCandidate, job: Job, result: GenerationResult): Promise<{ prompt: number; completion: number }> {
+    const count = (text: string) => this.providers.countTokens(candidate.model, candidate.target, text);
+    const reported: ProviderUsage = result.usage;
+    return {
+      prompt: reported.promptTokens ?? (await count(job.promptText)),
+      completion: reported.completionTokens ?? (await count(result.content)),
+    };
+  }
+}
+
+function cancelledResult(partialContent: string): GenerationResult {
+  return {
+    content: partialContent,
+    finishReason: 'cancelled',
+    usage: { promptTokens: null, completionTokens: null },
+    confidence: null,
+    modelSpecific: {},
+  };
+}
+
+/**
+ * One `model.request.failed` per failed call; each says whether another model was tried after it
+ * (`answered`: a later candidate produced the outcome) and whether the request then succeeded.
+ */
+function attemptEvents(
+  requestId: string,
+  attempts: FailedAttempt[],
+  { answered, succeeded }: { answered: boolean; succeeded: boolean },
+): OutgoingEvent[] {
+  return attempts.map((attempt, index) => {
+    const fallbackAttempted = index < attempts.length - 1 || answered;
+    return failedEvent(
+      requestId,
+      attempt.model_id,
+      {
+        code: attempt.error.code,
+        message: attempt.error.message,
+        details: { provider: attempt.provider, status: attempt.error.status, retryable: attempt.error.retryable, attempt: index + 1 },
+      },
+      fallbackAttempted,
+      succeeded,
+    );
+  });
+}
+
+function failedEvent(
+  requestId: string,
+  modelId: string,
+  error: { code: string; message: string; details: Record<string, unknown> },
+  fallbackAttempted: boolean,
+  fallbackSucceeded: boolean,
+): OutgoingEvent {
+  return {
+    name: EventName.RequestFailed,
+    payload: { request_id: requestId, model_id: modelId, error, fallback_attempted: fallbackAttempted, fallback_succeeded: fallbackSucceeded },
+  };
+}

@@ -1,0 +1,49 @@
+import { ChatMessage } from '../providers/provider.types';
+import { ContextItemDto } from './dto/inference-request.dto';
+
+/**
+ * Context items become text the same way for every provider (documented in the README):
+ *
+ *   <context type="code" filename="math.py">
+ *   def add(a, b): return a + b
+ *   </context>
+ *
+ * Scalar metadata values become attributes; other values are JSON. For a completion the
+ * blocks precede the prompt; for a chat they open the system message.
+ */
+export function renderContext(items: ContextItemDto[] = []): string {
+  return items.map(renderItem).join('\n\n');
+}
+
+function renderItem(item: ContextItemDto): string {
+  const attributes = Object.entries({ type: item.type, ...item.metadata })
+    .map(([key, value]) => `${attributeName(key)}="${escapeAttribute(typeof value === 'string' ? value : JSON.stringify(value))}"`)
+    .join(' ');
+  return `<context ${attributes}>\n${item.content}\n</context>`;
+}
+
+function attributeName(key: string): string {
+  return key.replace(/[^A-Za-z0-9_.-]/g, '_') || '_';
+}
+
+function escapeAttribute(value: string): string {
+  return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/\n/g, '&#10;');
+}
+
+export function promptWithContext(prompt: string, context?: ContextItemDto[]): string {
+  const rendered = renderContext(context);
+  return rendered ? `${rendered}\n\n${prompt}` : prompt;
+}
+
+export function messagesWithContext(messages: ChatMessage[], context?: ContextItemDto[]): ChatMessage[] {
+  const rendered = renderContext(context);
+  if (!rendered) return messages;
+  const [first, ...rest] = messages;
+  if (first.role === 'system') return [{ role: 'system', content: `${rendered}\n\n${first.content}` }, ...rest];
+  return [{ role: 'system', content: rendered }, ...messages];
+}
+
+/** The text a model reads, for token counts where the provider reports none. */
+export function promptTextOf(messages: ChatMessage[]): string {
+  return messages.map((m) => m.content).join('\n');
+}

@@ -1,0 +1,44 @@
+import Redis from 'ioredis';
+import { EventName, EventPayloads } from '../../src/events/event-contracts';
+import { waitUntil } from './redis-server';
+
+interface Received {
+  channel: string;
+  envelope: { pattern: string; data: unknown };
+}
+
+/** A plain Redis subscriber on the SPEC's event channels, as any consumer would run one. */
+export class EventListener {
+  readonly received: Received[] = [];
+
+  private constructor(private readonly client: Redis) {}
+
+  static async start(url: string, channels: EventName[] = Object.values(EventName)): Promise<EventListener> {
+    const client = new Redis(url, { lazyConnect: true });
+    client.on('error', () => undefined);
+    const listener = new EventListener(client);
+    client.on('message', (channel: string, message: string) => {
+      listener.received.push({ channel, envelope: JSON.parse(message) as Received['envelope'] });
+    });
+    await client.connect();
+    await client.subscribe(...channels);
+    return listener;
+  }
+
+  /** Payloads received on one channel, optionally narrowed by a predicate. */
+  events<N extends EventName>(name: N, where: (e: EventPayloads[N]) => boolean = () => true): EventPayloads[N][] {
+    return this.received
+      .filter((r) => r.channel === name)
+      .map((r) => r.envelope.data as EventPayloads[N])
+      .filter(where);
+  }
+
+  async waitFor<N extends EventName>(name: N, where: (e: EventPayloads[N]) => boolean = () => true, timeoutMs = 5000): Promise<EventPayloads[N]> {
+    await waitUntil(() => this.events(name, where).length > 0, timeoutMs);
+    return this.events(name, where)[0];
+  }
+
+  async close(): Promise<void> {
+    await this.client.quit();
+  }
+}
