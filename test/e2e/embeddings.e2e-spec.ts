@@ -1,10 +1,9 @@
-import { join } from 'node:path';
 import { registerModel } from '../support/factories';
 import { embeddingOf, FakeServer, startFakeOpenAi } from '../support/fake-openai';
 import { request } from '../support/http';
 import { startTestApp, TestApp } from '../support/test-app';
+import { TINY_MODEL } from '../support/paths';
 
-const TINY_MODEL = join(__dirname, '..', '..', '..', 'shared', 'models', 'stories260K.gguf');
 
 describe('POST /api/models/embeddings', () => {
   let service: TestApp;

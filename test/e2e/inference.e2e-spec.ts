@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { EventName } from '../../src/events/event-contracts';
 import { EventListener } from '../support/event-listener';
 import { registerModel } from '../support/factories';
@@ -8,8 +7,8 @@ import { FakeServer, startFakeOpenAi } from '../support/fake-openai';
 import { request } from '../support/http';
 import { freePort } from '../support/redis-server';
 import { startTestApp, TestApp } from '../support/test-app';
+import { TINY_MODEL } from '../support/paths';
 
-const TINY_MODEL = join(__dirname, '..', '..', '..', 'shared', 'models', 'stories260K.gguf');
 const OPENAI_KEY = 'sk-test-openai-key-never-logged';
 
 describe('completion and chat', () => {

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from '../support/http';
 import { startTestApp, TestApp } from '../support/test-app';
+import { TINY_MODEL } from '../support/paths';
 
-const TINY_MODEL = join(__dirname, '..', '..', '..', 'shared', 'models', 'stories260K.gguf');
 
 describe('local models found in MODELS_DIR', () => {
   let service: TestApp;

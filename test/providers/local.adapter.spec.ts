@@ -5,9 +5,9 @@ import { readLocalModelInfo } from '../../src/providers/local/gguf-info';
 import { importNodeLlamaCpp } from '../../src/providers/local/node-llama-cpp';
 import { ProviderError } from '../../src/providers/provider-error';
 import { CompletionCall, GenerationChunk, ProviderTarget } from '../../src/providers/provider.types';
+import { TINY_MODEL as MODEL_PATH } from '../support/paths';
 
 /** The tiny real model: a 260K-parameter story writer (see shared/models/README.md). */
-const MODEL_PATH = join(__dirname, '..', '..', '..', 'shared', 'models', 'stories260K.gguf');
 const PROMPT = 'Once upon a time';
 
 function target(options: Record<string, unknown> = {}): ProviderTarget {
