@@ -6,9 +6,12 @@ import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { EmbeddingsModule } from './embeddings/embeddings.module';
 import { EventsModule } from './events/events.module';
+import { FeedbackModule } from './feedback/feedback.module';
 import { HealthModule } from './health/health.module';
 import { InferenceModule } from './inference/inference.module';
 import { ModelsModule } from './models/models.module';
+import { PerformanceModule } from './performance/performance.module';
+import { QueueModule } from './queue/queue.module';
 import { RedisModule } from './redis/redis.module';
 
 @Module({})
@@ -21,11 +24,14 @@ export class AppModule {
         ClockModule,
         DatabaseModule,
         RedisModule,
+        QueueModule,
         EventsModule,
         HealthModule,
         ModelsModule,
         EmbeddingsModule,
         InferenceModule,
+        FeedbackModule,
+        PerformanceModule,
         AdminModule,
       ],
     };

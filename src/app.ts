@@ -20,7 +20,6 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
   app.useBodyParser('json', { limit: config.bodyLimit });
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ErrorFilter());
-  app.enableShutdownHooks();
 
   app.connectMicroservice<MicroserviceOptions>(
     { transport: Transport.REDIS, options: { ...config.redis, retryAttempts: Infinity, retryDelay: 1000 } },

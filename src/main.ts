@@ -11,6 +11,20 @@ async function bootstrap(): Promise<void> {
   await app.startAllMicroservices();
   await app.listen(config.port);
   Logger.log(`Listening on port ${config.port}; API docs at /docs`, 'Bootstrap');
+
+  // Nest's own shutdown hooks re-raise the signal after closing; a drained instance exits 0 instead.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      Logger.log(`${signal}: draining`, 'Bootstrap');
+      app.close().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          console.error(error);
+          process.exit(1);
+        },
+      );
+    });
+  }
 }
 
 bootstrap().catch((error: unknown) => {

@@ -1,10 +1,12 @@
 import { Module } from '@nestjs/common';
+import { InferenceModule } from '../inference/inference.module';
 import { ModelsModule } from '../models/models.module';
+import { PerformanceModule } from '../performance/performance.module';
 import { AdminTokenGuard } from './admin-token.guard';
 import { AdminController } from './admin.controller';
 
 @Module({
-  imports: [ModelsModule],
+  imports: [ModelsModule, PerformanceModule, InferenceModule],
   controllers: [AdminController],
   providers: [AdminTokenGuard],
 })

@@ -49,6 +49,20 @@ describe('loadConfig', () => {
     expect(problems.join()).not.toContain('secret');
   });
 
+  it('reads comma-separated client API keys, leaving /v1 open when none are set', () => {
+    expect(loadConfig({}).clientApiKeys).toEqual([]);
+    expect(loadConfig({ CLIENT_API_KEYS: ' client-key-aaaaaaaaaa , client-key-bbbbbbbbbb,' }).clientApiKeys).toEqual([
+      'client-key-aaaaaaaaaa',
+      'client-key-bbbbbbbbbb',
+    ]);
+  });
+
+  it('rejects a short client API key without echoing it', () => {
+    const problems = problemsOf({ CLIENT_API_KEYS: 'client-key-aaaaaaaaaa,tiny-key' });
+    expect(problems).toEqual([expect.stringContaining('CLIENT_API_KEYS must be comma-separated keys of at least 16 characters')]);
+    expect(problems.join()).not.toContain('tiny-key');
+  });
+
   it('parses credentials and database index from REDIS_URL', () => {
     expect(loadConfig({ REDIS_URL: 'redis://user:p%40ss@redis.internal:6380/2' }).redis).toEqual({
       host: 'redis.internal',
@@ -57,5 +71,14 @@ describe('loadConfig', () => {
       username: 'user',
       password: 'p@ss',
     });
+  });
+
+  it('reads performance settings, with feedback worth three observations by default', () => {
+    expect(loadConfig({}).performance).toEqual({ feedbackWeight: 3, priorWeight: 5, halfLifeMs: 30 * 86_400_000, rollupIntervalMs: 60_000 });
+    expect(loadConfig({ FEEDBACK_WEIGHT: '2.5', PERFORMANCE_HALF_LIFE_DAYS: '7' }).performance).toMatchObject({
+      feedbackWeight: 2.5,
+      halfLifeMs: 7 * 86_400_000,
+    });
+    expect(problemsOf({ FEEDBACK_WEIGHT: 'heavy' })).toEqual([expect.stringContaining('FEEDBACK_WEIGHT must be a number')]);
   });
 });

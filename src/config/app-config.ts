@@ -16,11 +16,27 @@ export interface AppConfig {
   redisKeyPrefix: string;
   /** Null disables the admin endpoints. */
   adminToken: string | null;
+  /** On SIGTERM, how long running requests may finish before they are cancelled. */
+  shutdownGraceMs: number;
+  /** Bearer keys accepted on the OpenAI-compatible `/v1` routes; empty leaves them open. The admin token is not one. */
+  clientApiKeys: string[];
   /** 32-byte AES-256-GCM key for provider secrets stored in the database. */
   encryptionKey: Buffer;
   /** True when no ENCRYPTION_KEY was given and the development key is in use. */
   usingDevelopmentEncryptionKey: boolean;
   providers: ProviderDefaults;
+  performance: PerformanceSettings;
+}
+
+export interface PerformanceSettings {
+  /** Weight of one piece of user feedback; an automatic observation weighs 1. */
+  feedbackWeight: number;
+  /** How many observations a model's registered baseline is worth. */
+  priorWeight: number;
+  /** Evidence loses half its weight every this many milliseconds. */
+  halfLifeMs: number;
+  /** How often the roll-up job aggregates observations into daily, weekly and monthly buckets. */
+  rollupIntervalMs: number;
 }
 
 export interface RedisConnection {
@@ -74,6 +90,8 @@ export function loadConfig(env: Env): AppConfig {
     redis: parseRedisUrl(read.url('REDIS_URL', 'redis://127.0.0.1:6379', ['redis:'])),
     redisKeyPrefix: read.matching('REDIS_KEY_PREFIX', /^[A-Za-z0-9_:.-]{1,64}$/, 'mos', 'letters, digits, _ : . - (1-64)'),
     adminToken: read.optional('ADMIN_TOKEN', /^.{16,}$/, 'at least 16 characters'),
+    shutdownGraceMs: read.integer('SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
+    clientApiKeys: readClientApiKeys(read),
     encryptionKey: encryption.key,
     usingDevelopmentEncryptionKey: encryption.isDevelopmentKey,
     providers: {
@@ -82,6 +100,12 @@ export function loadConfig(env: Env): AppConfig {
       ollama: { baseUrl: read.optionalUrl('OLLAMA_BASE_URL') },
       local: { modelPath: read.optional('LOCAL_MODEL_PATH'), modelsDir: read.optional('MODELS_DIR') ?? './models' },
       timeoutMs: read.integer('PROVIDER_TIMEOUT_MS', 60_000, 100, 3_600_000),
+    },
+    performance: {
+      feedbackWeight: read.number('FEEDBACK_WEIGHT', 3, 0.1, 100),
+      priorWeight: read.number('PERFORMANCE_PRIOR_WEIGHT', 5, 0, 1000),
+      halfLifeMs: read.number('PERFORMANCE_HALF_LIFE_DAYS', 30, 0.01, 3650) * 24 * 60 * 60 * 1000,
+      rollupIntervalMs: read.integer('ROLLUP_INTERVAL_SECONDS', 60, 1, 86_400) * 1000,
     },
   };
 
@@ -100,6 +124,16 @@ function readEncryptionKey(read: EnvReader, nodeEnv: AppConfig['nodeEnv']): { ke
     read.problem('ENCRYPTION_KEY must be 32 bytes, as 64 hex characters or base64 (openssl rand -base64 32)');
   }
   return { key, isDevelopmentKey: false };
+}
+
+/** CLIENT_API_KEYS: comma-separated keys, each at least 16 characters; none given leaves `/v1` open. */
+function readClientApiKeys(read: EnvReader): string[] {
+  const keys = (read.optional('CLIENT_API_KEYS') ?? '')
+    .split(',')
+    .map((key) => key.trim())
+    .filter((key) => key.length > 0);
+  if (keys.some((key) => key.length < 16)) read.problem('CLIENT_API_KEYS must be comma-separated keys of at least 16 characters each');
+  return keys;
 }
 
 function parseRedisUrl(value: string): RedisConnection {
@@ -138,6 +172,17 @@ class EnvReader {
     const parsed = Number(value);
     if (!/^-?\d+$/.test(value) || parsed < min || parsed > max) {
       this.problem(`${name} must be an integer from ${min} to ${max} (got "${value}")`);
+      return fallback;
+    }
+    return parsed;
+  }
+
+  number(name: string, fallback: number, min: number, max: number): number {
+    const value = this.optional(name);
+    if (value === null) return fallback;
+    const parsed = Number(value);
+    if (!/^-?\d+(\.\d+)?$/.test(value) || parsed < min || parsed > max) {
+      this.problem(`${name} must be a number from ${min} to ${max} (got "${value}")`);
       return fallback;
     }
     return parsed;

@@ -55,9 +55,10 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     await this.draining;
   }
 
+  /** Runs after in-flight requests have recorded their outcome, so their events still go out. */
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.poller);
-    await this.draining;
+    await this.flush();
     this.redis.disconnect();
   }
 

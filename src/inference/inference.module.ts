@@ -1,16 +1,21 @@
 import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { RequestIdMiddleware } from '../common/http/request-id.middleware';
 import { EventsModule } from '../events/events.module';
+import { PerformanceModule } from '../performance/performance.module';
 import { ProvidersModule } from '../providers/providers.module';
 import { RoutingModule } from '../routing/routing.module';
+import { CancellationService } from './cancellation.service';
+import { InFlightRegistry } from './in-flight.registry';
 import { InferenceController } from './inference.controller';
+import { InferenceHandler } from './inference.handler';
 import { InferenceRepository } from './inference.repository';
 import { InferenceService } from './inference.service';
 
 @Module({
-  imports: [RoutingModule, ProvidersModule, EventsModule],
-  controllers: [InferenceController],
-  providers: [InferenceService, InferenceRepository],
+  imports: [RoutingModule, ProvidersModule, EventsModule, PerformanceModule],
+  controllers: [InferenceController, InferenceHandler],
+  providers: [InferenceService, InferenceRepository, InFlightRegistry, CancellationService],
+  exports: [InferenceService, CancellationService],
 })
 export class InferenceModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {

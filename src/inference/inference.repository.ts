@@ -56,6 +56,16 @@ export class InferenceRepository {
     );
   }
 
+  /** Locks the request row for the rest of the caller's transaction, so feedback on one request is applied one at a time. */
+  async lock(manager: EntityManager, id: string): Promise<Pick<InferenceRequestEntity, 'id' | 'status' | 'modelId' | 'taskType'> | null> {
+    const rows: { id: string; status: InferenceRequestEntity['status']; model_id: string | null; task_type: string }[] = await manager.query(
+      `SELECT id, status, model_id, task_type FROM inference_requests WHERE id = $1 FOR UPDATE`,
+      [id],
+    );
+    const row = rows[0];
+    return row ? { id: row.id, status: row.status, modelId: row.model_id, taskType: row.task_type } : null;
+  }
+
   findById(id: string): Promise<InferenceRequestEntity | null> {
     return this.dataSource.getRepository(InferenceRequestEntity).findOneBy({ id });
   }

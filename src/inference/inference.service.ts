@@ -1,13 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '../common/clock';
 import { DomainError } from '../common/errors/domain-error';
+import { ErrorCode } from '../common/errors/error-code';
 import { AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
 import { EventName, OutgoingEvent } from '../events/event-contracts';
 import { OutboxRelay } from '../events/outbox-relay.service';
 import { OutboxRepository } from '../events/outbox.repository';
+import { automaticQuality } from '../performance/automatic-signal';
+import { NewObservation } from '../performance/performance.repository';
+import { PerformanceService } from '../performance/performance.service';
 import { estimateCost } from '../providers/cost';
 import { ProviderError, ProviderErrorCode } from '../providers/provider-error';
 import { FailedAttempt, failedAttempt, failureOf } from '../providers/provider-failure';
@@ -18,6 +22,7 @@ import { PlannedCandidate, RoutingService } from '../routing/routing.service';
 import { ChatRequestDto, CompletionRequestDto, InferenceRequestDto } from './dto/inference-request.dto';
 import { CompletionView } from './dto/completion.view';
 import { RequestKind, RequestStatus } from './inference-request.entity';
+import { InFlightRegistry } from './in-flight.registry';
 import { InferenceRepository } from './inference.repository';
 import { messagesWithContext, promptTextOf, promptWithContext } from './prompt';
 
@@ -68,6 +73,8 @@ export class InferenceService {
     private readonly requests: InferenceRepository,
     private readonly outbox: OutboxRepository,
     private readonly relay: OutboxRelay,
+    private readonly performance: PerformanceService,
+    private readonly inFlight: InFlightRegistry,
     private readonly clock: Clock,
   ) {}
 
@@ -78,6 +85,19 @@ export class InferenceService {
 
   chat(dto: ChatRequestDto, control: RunControl): Promise<CompletionView> {
     return this.run(this.job('chat', dto, messagesWithContext(dto.messages, dto.context), null), control);
+  }
+
+  /**
+   * The finished request feedback is about, locked for the caller's transaction: 404 when
+   * unknown, 409 while it is still running (it has no outcome to judge yet).
+   */
+  async requestForFeedback(manager: EntityManager, requestId: string): Promise<{ id: string; modelId: string; taskType: string }> {
+    const request = await this.requests.lock(manager, requestId);
+    if (!request) throw new DomainError(ErrorCode.NotFound, `Unknown request_id "${requestId}"`, { request_id: requestId });
+    if (request.status === 'running' || request.modelId === null) {
+      throw new DomainError(ErrorCode.Conflict, `Request "${requestId}" is still running`, { request_id: requestId });
+    }
+    return { id: request.id, modelId: request.modelId, taskType: request.taskType };
   }
 
   private job(kind: RequestKind, dto: InferenceRequestDto, messages: ChatMessage[], prompt: string | null): Job {
@@ -110,16 +130,31 @@ export class InferenceService {
 
     const createdAt = this.clock.now();
     const started = this.clock.monotonicMs();
-    await this.requests.insertRunning({
-      id: control.requestId,
-      kind: job.kind,
-      taskType: job.taskType,
-      requestedModelId: job.dto.model_id ?? null,
-      metadata: { ...job.dto.metadata },
-      createdAt,
-    });
-    control.onStart?.();
+    // Registered before the row exists, so a cancel that follows the row's creation always finds it.
+    const signal = this.inFlight.start(control.requestId, control.signal);
+    try {
+      await this.requests.insertRunning({
+        id: control.requestId,
+        kind: job.kind,
+        taskType: job.taskType,
+        requestedModelId: job.dto.model_id ?? null,
+        metadata: { ...job.dto.metadata },
+        createdAt,
+      });
+      control.onStart?.();
+      return await this.callCandidates(job, { ...control, signal }, candidates, createdAt, started);
+    } finally {
+      this.inFlight.finish(control.requestId);
+    }
+  }
 
+  private async callCandidates(
+    job: Job,
+    control: RunControl,
+    candidates: PlannedCandidate[],
+    createdAt: Date,
+    started: number,
+  ): Promise<CompletionView> {
     const attempts: FailedAttempt[] = [];
     for (const candidate of candidates) {
       const streamed = { content: '' };
@@ -137,7 +172,7 @@ export class InferenceService {
         if (!attempt.error.retryable || streamed.content.length > 0) break;
       }
     }
-    throw await this.fail(control, attempts, started);
+    throw await this.fail(job, control, attempts, started);
   }
 
   private async call(candidate: PlannedCandidate, job: Job, control: RunControl, streamed: { content: string }): Promise<GenerationResult> {
@@ -224,7 +259,10 @@ export class InferenceService {
       });
     }
 
+    const observations = this.failureObservations(job, control.requestId, attempts);
+    if (!cancelled) observations.push(this.observation(job, control.requestId, model.id, true, automaticQuality(result.content, result.finishReason)));
     await this.record(control.requestId, cancelled ? 'cancelled' : 'completed', {
+      observations,
       modelId: model.id,
       provider: model.provider,
       attempts,
@@ -240,11 +278,12 @@ export class InferenceService {
   }
 
   /** Records a request that no candidate answered and returns the error to answer with. */
-  private async fail(control: RunControl, attempts: FailedAttempt[], started: number): Promise<DomainError> {
+  private async fail(job: Job, control: RunControl, attempts: FailedAttempt[], started: number): Promise<DomainError> {
     const failure = failureOf(attempts);
     failure.details.request_id = control.requestId;
     const last = attempts[attempts.length - 1];
     await this.record(control.requestId, 'failed', {
+      observations: this.failureObservations(job, control.requestId, attempts),
       modelId: last.model_id,
       provider: last.provider,
       attempts,
@@ -263,6 +302,7 @@ export class InferenceService {
     requestId: string,
     status: RequestStatus,
     outcome: {
+      observations: NewObservation[];
       modelId: string;
       provider: string;
       attempts: FailedAttempt[];
@@ -275,7 +315,7 @@ export class InferenceService {
       events: OutgoingEvent[];
     },
   ): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
+    const scores = await this.dataSource.transaction(async (manager) => {
       await this.requests.finalize(manager, {
         id: requestId,
         status,
@@ -293,8 +333,19 @@ export class InferenceService {
         completedAt: this.clock.now(),
       });
       await this.outbox.add(manager, outcome.events);
+      return (await this.performance.record(manager, outcome.observations)).scores;
     });
+    this.performance.committed(scores);
     this.relay.kick();
+  }
+
+  /** Each failed provider call counts against its model, with no quality signal. */
+  private failureObservations(job: Job, requestId: string, attempts: FailedAttempt[]): NewObservation[] {
+    return attempts.map((attempt) => this.observation(job, requestId, attempt.model_id, false, null));
+  }
+
+  private observation(job: Job, requestId: string, modelId: string, success: boolean, quality: number | null): NewObservation {
+    return { modelId, taskType: job.taskType, source: 'automatic', requestId, success, quality, weight: 1, observedAt: this.clock.now() };
   }
 
   /** Provider-reported counts; where a provider reports none (or the call was cancelled), counted with the model's tokenizer. */

@@ -58,6 +58,17 @@ export class ModelsService implements OnApplicationBootstrap {
     return model;
   }
 
+  /** A registered model, enabled or not (history outlives a model being switched off). */
+  async find(id: string): Promise<ModelEntity> {
+    const model = await this.repository.findById(id);
+    if (!model) throw new ModelNotFound(id);
+    return model;
+  }
+
+  findEnabled(): Promise<ModelEntity[]> {
+    return this.repository.findEnabled({});
+  }
+
   findWithCapability(capability: string): Promise<ModelEntity[]> {
     return this.repository.findEnabled({ capabilities: [capability] });
   }

@@ -1,5 +1,19 @@
+import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
+import { ModelsModule } from '../models/models.module';
+import { QueueName } from '../queue/queue.module';
+import { PerformanceReportService } from './performance-report.service';
+import { PerformanceController } from './performance.controller';
+import { PerformanceHandler } from './performance.handler';
+import { PerformanceRepository } from './performance.repository';
 import { PerformanceService } from './performance.service';
+import { RollupProcessor } from './rollup.processor';
+import { RollupRepository } from './rollup.repository';
 
-@Module({ providers: [PerformanceService], exports: [PerformanceService] })
+@Module({
+  imports: [ModelsModule, BullModule.registerQueue({ name: QueueName.Performance })],
+  controllers: [PerformanceController, PerformanceHandler],
+  providers: [PerformanceService, PerformanceReportService, PerformanceRepository, RollupRepository, RollupProcessor],
+  exports: [PerformanceService, PerformanceReportService, RollupProcessor],
+})
 export class PerformanceModule {}

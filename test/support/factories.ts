@@ -1,3 +1,5 @@
+import { DataSource } from 'typeorm';
+import { PerformanceService } from '../../src/performance/performance.service';
 import { request } from './http';
 import { ADMIN_TOKEN, TestApp } from './test-app';
 
@@ -16,8 +18,13 @@ export interface ModelSpec {
 }
 
 /** Registers a model through the admin endpoint, as an operator would. */
-export async function registerModel(service: TestApp, spec: ModelSpec): Promise<void> {
-  const { status, body } = await request(service.baseUrl, 'POST', '/api/admin/models', {
+export function registerModel(service: TestApp, spec: ModelSpec): Promise<void> {
+  return registerModelAt(service.baseUrl, spec);
+}
+
+/** The same against any running instance, e.g. one started as a separate process. */
+export async function registerModelAt(baseUrl: string, spec: ModelSpec): Promise<void> {
+  const { status, body } = await request(baseUrl, 'POST', '/api/admin/models', {
     headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
     body: {
       model_id: spec.model_id,
@@ -33,4 +40,32 @@ export async function registerModel(service: TestApp, spec: ModelSpec): Promise<
     },
   });
   if (status !== 200) throw new Error(`registering ${spec.model_id} failed: ${status} ${JSON.stringify(body)}`);
+}
+
+export interface ObservationSpec {
+  modelId: string;
+  taskType: string;
+  success: boolean;
+  quality: number | null;
+  /** How long ago it was observed. */
+  agoMs: number;
+  source?: 'automatic' | 'user';
+}
+
+/** Records observations through the app's own write path, as finished requests and feedback would. */
+export async function recordObservations(service: TestApp, specs: ObservationSpec[]): Promise<void> {
+  const performance = service.app.get(PerformanceService);
+  const now = Date.now();
+  const observations = specs.map((o) => ({
+    modelId: o.modelId,
+    taskType: o.taskType,
+    source: o.source ?? ('automatic' as const),
+    requestId: null,
+    success: o.success,
+    quality: o.quality,
+    weight: o.source === 'user' ? service.config.performance.feedbackWeight : 1,
+    observedAt: new Date(now - o.agoMs),
+  }));
+  const { scores } = await service.app.get(DataSource).transaction((manager) => performance.record(manager, observations));
+  performance.committed(scores);
 }

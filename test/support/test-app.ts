@@ -59,10 +59,13 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** Boots the real hybrid app (HTTP + Redis transport) on a fresh, migrated database. */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
-  const db = await TestDatabase.create();
-  await db.migrate();
+/**
+ * Boots the real hybrid app (HTTP + Redis transport) on a fresh, migrated database; or, given
+ * `sharing`, a second instance on the same database and Redis prefix (closing it leaves both).
+ */
+export async function startTestApp(env: Record<string, string> = {}, sharing?: TestApp): Promise<TestApp> {
+  const db = sharing?.db ?? (await TestDatabase.create());
+  if (!sharing) await db.migrate();
   // Only the connection settings come from the environment: a developer's provider keys or
   // ./models folder must not change what a test sees.
   const config = loadConfig({
@@ -97,7 +100,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
       await commands.close();
       await app.close();
       await sql.destroy();
-      await db.drop();
+      if (!sharing) await db.drop();
     },
   };
 }

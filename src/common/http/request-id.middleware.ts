@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { ValidationFailed } from '../errors/domain-error';
 
 export const REQUEST_ID_HEADER = 'X-Request-Id';
-const REQUEST_ID = /^[A-Za-z0-9_-]{1,64}$/;
+export const REQUEST_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** The request id of an inference request, set by RequestIdMiddleware. */
 export function requestIdOf(response: Response): string | undefined {
@@ -20,7 +20,7 @@ export function requestIdOf(response: Response): string | undefined {
 export class RequestIdMiddleware implements NestMiddleware {
   use(request: Request, response: Response, next: NextFunction): void {
     const given = request.header(REQUEST_ID_HEADER);
-    if (given !== undefined && !REQUEST_ID.test(given)) {
+    if (given !== undefined && !REQUEST_ID_PATTERN.test(given)) {
       throw new ValidationFailed({ [REQUEST_ID_HEADER]: ['must be 1-64 characters of A-Z, a-z, 0-9, _ and -'] });
     }
     const id = given ?? randomUUID();

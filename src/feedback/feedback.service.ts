@@ -1,0 +1,109 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { Clock } from '../common/clock';
+import { AppConfig } from '../config/app-config';
+import { InjectConfig } from '../config/config.module';
+import { EventName } from '../events/event-contracts';
+import { OutboxRelay } from '../events/outbox-relay.service';
+import { OutboxRepository } from '../events/outbox.repository';
+import { InferenceService } from '../inference/inference.service';
+import { ModelsService } from '../models/models.service';
+import { PerformanceService } from '../performance/performance.service';
+import { FeedbackRequestDto, FeedbackView } from './dto/feedback.dto';
+import { FeedbackRepository } from './feedback.repository';
+
+/** Feedback given without `metadata.user_id` counts as one anonymous user's. */
+const ANONYMOUS = '';
+
+/**
+ * User feedback on a finished request (completed, failed or cancelled): an observation worth
+ * FEEDBACK_WEIGHT automatic ones, for the model that answered and the request's task type. The
+ * same user's later feedback on the same request replaces the earlier one: that observation is
+ * voided and the new one counts instead. Scores, feedback row and event commit together.
+ */
+@Injectable()
+export class FeedbackService {
+  constructor(
+    @InjectConfig() private readonly config: AppConfig,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly inference: InferenceService,
+    private readonly models: ModelsService,
+    private readonly performance: PerformanceService,
+    private readonly feedback: FeedbackRepository,
+    private readonly outbox: OutboxRepository,
+    private readonly relay: OutboxRelay,
+    private readonly clock: Clock,
+  ) {}
+
+  async submit(dto: FeedbackRequestDto): Promise<FeedbackView> {
+    const id = randomUUID();
+    const createdAt = this.clock.now();
+    const userKey = dto.metadata?.user_id ?? ANONYMOUS;
+    const qualityRating = dto.quality_rating ?? null;
+
+    const { request, scores } = await this.dataSource.transaction(async (manager) => {
+      const request = await this.inference.requestForFeedback(manager, dto.request_id);
+      const previous = await this.feedback.current(manager, request.id, userKey);
+      const withdrawn = previous ? await this.performance.void(manager, previous.observationId) : [];
+      const recorded = await this.performance.record(manager, [
+        {
+          modelId: request.modelId,
+          taskType: request.taskType,
+          source: 'user',
+          requestId: request.id,
+          success: dto.success,
+          quality: qualityRating,
+          weight: this.config.performance.feedbackWeight,
+          observedAt: createdAt,
+        },
+      ]);
+      if (previous) await this.feedback.markReplaced(manager, previous.id, id);
+      await this.feedback.insert(manager, {
+        id,
+        requestId: request.id,
+        userKey,
+        modelId: request.modelId,
+        taskType: request.taskType,
+        qualityRating,
+        success: dto.success,
+        feedback: dto.feedback ?? null,
+        corrections: dto.corrections ? { ...dto.corrections } : null,
+        metadata: { ...dto.metadata },
+        observationId: recorded.observationIds[0],
+        createdAt,
+      });
+      await this.outbox.add(manager, [
+        {
+          name: EventName.FeedbackReceived,
+          payload: {
+            feedback_id: id,
+            request_id: request.id,
+            model_id: request.modelId,
+            task_type: request.taskType,
+            timestamp: createdAt.toISOString(),
+            feedback: {
+              quality_rating: qualityRating,
+              success: dto.success,
+              has_corrections: dto.corrections?.original !== undefined || dto.corrections?.corrected !== undefined,
+            },
+          },
+        },
+      ]);
+      return { request, scores: [...withdrawn, ...recorded.scores] };
+    });
+    this.performance.committed(scores);
+    this.relay.kick();
+
+    const model = await this.models.find(request.modelId);
+    const taskRow = scores.filter((r) => r.taskType === request.taskType).pop();
+    const updated = this.performance.scoresFrom(taskRow, model, request.taskType);
+    return {
+      feedback_id: id,
+      created_at: createdAt.toISOString(),
+      status: 'accepted',
+      updated_metrics: { quality_score: updated.quality, success_rate: updated.successRate },
+    };
+  }
+}

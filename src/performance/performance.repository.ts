@@ -1,0 +1,203 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { COUNTING } from './rollup.repository';
+import { ALL_TASKS, DecayedSums } from './scoring';
+
+export type ObservationSource = 'automatic' | 'user';
+
+export interface NewObservation {
+  modelId: string;
+  taskType: string;
+  source: ObservationSource;
+  requestId: string | null;
+  success: boolean;
+  /** Null: the observation carries no quality signal. */
+  quality: number | null;
+  weight: number;
+  observedAt: Date;
+}
+
+export interface ScoreRow extends DecayedSums {
+  modelId: string;
+  taskType: string;
+}
+
+interface ScoreRecord {
+  model_id: string;
+  task_type: string;
+  weight_sum: number;
+  success_sum: number;
+  quality_weight: number;
+  quality_sum: number;
+  decayed_to: Date;
+}
+
+/** Decay of a contribution from `from` to `to` (timestamps), as SQL; $2 is the half-life in ms. */
+const decay = (from: string, to: string) => `power(0.5, greatest(0, extract(epoch FROM (${to} - ${from})) * 1000) / $2)`;
+
+@Injectable()
+export class PerformanceRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** Appends observations; returns their ids in order. */
+  async insertObservations(manager: EntityManager, observations: NewObservation[]): Promise<string[]> {
+    if (observations.length === 0) return [];
+    const rows: { id: string }[] = await manager.query(
+      `INSERT INTO performance_observations (model_id, task_type, source, request_id, success, quality, weight, observed_at)
+       SELECT e->>'model_id', e->>'task_type', e->>'source', e->>'request_id', (e->>'success')::boolean,
+              (e->>'quality')::float8, (e->>'weight')::float8, (e->>'observed_at')::timestamptz
+         FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(e, n)
+        ORDER BY n
+       RETURNING id`,
+      [JSON.stringify(observations.map(toRecord))],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /**
+   * Adds observations (negative weights remove them) to the decayed sums of their task type and
+   * of the model overall, in one statement; returns the updated rows. Sums are decayed to the
+   * later of the stored instant and the new one, so order of arrival does not matter.
+   */
+  async addToScores(manager: EntityManager, observations: NewObservation[], halfLifeMs: number): Promise<ScoreRow[]> {
+    if (observations.length === 0) return [];
+    const rows: ScoreRecord[] = await manager.query(
+      `WITH obs AS (
+         SELECT * FROM jsonb_to_recordset($1::jsonb) AS o(model_id text, task_type text, success boolean, quality float8,
+                weight float8, observed_at timestamptz)
+       ), keyed AS (
+         SELECT model_id, task_type, success, quality, weight, observed_at FROM obs
+         UNION ALL
+         SELECT model_id, '${ALL_TASKS}', success, quality, weight, observed_at FROM obs
+       ), latest AS (
+         SELECT model_id, task_type, max(observed_at) AS at FROM keyed GROUP BY model_id, task_type
+       ), grouped AS (
+         SELECT k.model_id, k.task_type, l.at,
+                sum(k.weight * ${decay('k.observed_at', 'l.at')}) AS weight_sum,
+                sum(CASE WHEN k.success THEN k.weight * ${decay('k.observed_at', 'l.at')} ELSE 0 END) AS success_sum,
+                sum(CASE WHEN k.quality IS NULL THEN 0 ELSE k.weight * ${decay('k.observed_at', 'l.at')} END) AS quality_weight,
+                sum(coalesce(k.quality, 0) * k.weight * ${decay('k.observed_at', 'l.at')}) AS quality_sum
+           FROM keyed k JOIN latest l USING (model_id, task_type)
+          GROUP BY k.model_id, k.task_type, l.at
+       )
+       INSERT INTO performance_scores AS s (model_id, task_type, weight_sum, success_sum, quality_weight, quality_sum, decayed_to)
+       SELECT model_id, task_type, weight_sum, success_sum, quality_weight, quality_sum, at FROM grouped
+       ON CONFLICT (model_id, task_type) DO UPDATE SET
+         weight_sum     = s.weight_sum     * ${decay('s.decayed_to', 'EXCLUDED.decayed_to')} + EXCLUDED.weight_sum     * ${decay('EXCLUDED.decayed_to', 's.decayed_to')},
+         success_sum    = s.success_sum    * ${decay('s.decayed_to', 'EXCLUDED.decayed_to')} + EXCLUDED.success_sum    * ${decay('EXCLUDED.decayed_to', 's.decayed_to')},
+         quality_weight = s.quality_weight * ${decay('s.decayed_to', 'EXCLUDED.decayed_to')} + EXCLUDED.quality_weight * ${decay('EXCLUDED.decayed_to', 's.decayed_to')},
+         quality_sum    = s.quality_sum    * ${decay('s.decayed_to', 'EXCLUDED.decayed_to')} + EXCLUDED.quality_sum    * ${decay('EXCLUDED.decayed_to', 's.decayed_to')},
+         decayed_to     = greatest(s.decayed_to, EXCLUDED.decayed_to)
+       RETURNING *`,
+      [JSON.stringify(observations.map(toRecord)), halfLifeMs],
+    );
+    return rows.map(toScoreRow);
+  }
+
+  /**
+   * Voids an observation; returns it (to be taken out of the scores) unless a reset since it
+   * was recorded has already taken it out.
+   */
+  async voidObservation(manager: EntityManager, id: string): Promise<NewObservation | null> {
+    const rows: (ReturnType<typeof toRecord> & { counted: boolean })[] = await manager.query(
+      // Wrapped in a SELECT: TypeORM answers a bare UPDATE with [rows, count] instead of rows.
+      `WITH voided AS (
+         UPDATE performance_observations o SET voided_at = now()
+          WHERE o.id = $1 AND o.voided_at IS NULL
+         RETURNING o.model_id, o.task_type, o.source, o.request_id, o.success, o.quality, o.weight, o.observed_at,
+                   NOT EXISTS (SELECT 1 FROM performance_resets r
+                                WHERE r.model_id = o.model_id AND r.task_type IN (o.task_type, '${ALL_TASKS}')
+                                  AND r.reset_at >= o.recorded_at) AS counted
+       )
+       SELECT * FROM voided`,
+      [id],
+    );
+    const row = rows[0];
+    if (!row?.counted) return null;
+    return {
+      modelId: row.model_id,
+      taskType: row.task_type,
+      source: row.source,
+      requestId: row.request_id,
+      success: row.success,
+      quality: row.quality,
+      weight: row.weight,
+      observedAt: new Date(row.observed_at),
+    };
+  }
+
+  /**
+   * Resets a model's evidence for the given task types (null: all): observations recorded until
+   * now stop counting, their scores and roll-ups go, and the overall score is rebuilt from what
+   * still counts. Returns the model's remaining score rows.
+   */
+  async reset(modelId: string, taskTypes: string[] | null, halfLifeMs: number): Promise<ScoreRow[]> {
+    return this.dataSource.transaction(async (manager) => {
+      await manager.query(
+        `INSERT INTO performance_resets (model_id, task_type, reset_at) SELECT $1, unnest($2::text[]), now()
+         ON CONFLICT (model_id, task_type) DO UPDATE SET reset_at = EXCLUDED.reset_at`,
+        [modelId, taskTypes ?? [ALL_TASKS]],
+      );
+      if (taskTypes === null) {
+        await manager.query(`DELETE FROM performance_rollups WHERE model_id = $1`, [modelId]);
+        await manager.query(`DELETE FROM performance_scores WHERE model_id = $1`, [modelId]);
+      } else {
+        await manager.query(`DELETE FROM performance_rollups WHERE model_id = $1 AND task_type = ANY($2::text[])`, [modelId, taskTypes]);
+        await manager.query(`DELETE FROM performance_scores WHERE model_id = $1 AND task_type = ANY(array_append($2::text[], '${ALL_TASKS}'))`, [
+          modelId,
+          taskTypes,
+        ]);
+        await manager.query(
+          `INSERT INTO performance_scores (model_id, task_type, weight_sum, success_sum, quality_weight, quality_sum, decayed_to)
+           SELECT $1::text, '${ALL_TASKS}',
+                  sum(o.weight * ${decay('o.observed_at', 'now()')}),
+                  sum(CASE WHEN o.success THEN o.weight * ${decay('o.observed_at', 'now()')} ELSE 0 END),
+                  sum(CASE WHEN o.quality IS NULL THEN 0 ELSE o.weight * ${decay('o.observed_at', 'now()')} END),
+                  sum(coalesce(o.quality, 0) * o.weight * ${decay('o.observed_at', 'now()')}),
+                  now()
+             FROM performance_observations o
+            WHERE o.model_id = $1::text AND ${COUNTING}
+           HAVING count(*) > 0`,
+          [modelId, halfLifeMs],
+        );
+      }
+      const rows: ScoreRecord[] = await manager.query(`SELECT * FROM performance_scores WHERE model_id = $1`, [modelId]);
+      return rows.map(toScoreRow);
+    });
+  }
+
+  async allScores(): Promise<ScoreRow[]> {
+    return (await this.dataSource.query<ScoreRecord[]>(`SELECT * FROM performance_scores`)).map(toScoreRow);
+  }
+
+  async scoresOf(modelIds: string[]): Promise<ScoreRow[]> {
+    const rows = await this.dataSource.query<ScoreRecord[]>(`SELECT * FROM performance_scores WHERE model_id = ANY($1)`, [modelIds]);
+    return rows.map(toScoreRow);
+  }
+}
+
+function toRecord(o: NewObservation) {
+  return {
+    model_id: o.modelId,
+    task_type: o.taskType,
+    source: o.source,
+    request_id: o.requestId,
+    success: o.success,
+    quality: o.quality,
+    weight: o.weight,
+    observed_at: o.observedAt.toISOString(),
+  };
+}
+
+function toScoreRow(r: ScoreRecord): ScoreRow {
+  return {
+    modelId: r.model_id,
+    taskType: r.task_type,
+    weightSum: r.weight_sum,
+    successSum: r.success_sum,
+    qualityWeight: r.quality_weight,
+    qualitySum: r.quality_sum,
+    decayedTo: new Date(r.decayed_to),
+  };
+}
