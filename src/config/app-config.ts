@@ -18,6 +18,8 @@ export interface AppConfig {
   adminToken: string | null;
   /** On SIGTERM, how long running requests may finish before they are cancelled. */
   shutdownGraceMs: number;
+  /** Asynchronous requests each instance's worker runs at once. */
+  asyncConcurrency: number;
   /** Bearer keys accepted on the OpenAI-compatible `/v1` routes; empty leaves them open. The admin token is not one. */
   clientApiKeys: string[];
   /** 32-byte AES-256-GCM key for provider secrets stored in the database. */
@@ -91,6 +93,7 @@ export function loadConfig(env: Env): AppConfig {
     redisKeyPrefix: read.matching('REDIS_KEY_PREFIX', /^[A-Za-z0-9_:.-]{1,64}$/, 'mos', 'letters, digits, _ : . - (1-64)'),
     adminToken: read.optional('ADMIN_TOKEN', /^.{16,}$/, 'at least 16 characters'),
     shutdownGraceMs: read.integer('SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
+    asyncConcurrency: read.integer('ASYNC_CONCURRENCY', 4, 1, 1000),
     clientApiKeys: readClientApiKeys(read),
     encryptionKey: encryption.key,
     usingDevelopmentEncryptionKey: encryption.isDevelopmentKey,

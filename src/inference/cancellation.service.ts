@@ -9,6 +9,7 @@ import { createRedisClient, RedisService } from '../redis/redis.module';
 import { InFlightRegistry } from './in-flight.registry';
 import { RequestStatus } from './inference-request.entity';
 import { InferenceRepository } from './inference.repository';
+import { InferenceService } from './inference.service';
 
 /** How long a cancel waits for the running instance to record the request as finished. */
 const SETTLE_TIMEOUT_MS = 3000;
@@ -37,6 +38,7 @@ export class CancellationService implements OnApplicationBootstrap, OnApplicatio
     private readonly redis: RedisService,
     private readonly inFlight: InFlightRegistry,
     private readonly requests: InferenceRepository,
+    private readonly inference: InferenceService,
     private readonly clock: Clock,
   ) {
     this.channel = `${config.redisKeyPrefix}:requests:cancel`;
@@ -63,7 +65,8 @@ export class CancellationService implements OnApplicationBootstrap, OnApplicatio
     const request = await this.requests.findById(requestId);
     if (!request) throw new DomainError(ErrorCode.NotFound, `Unknown request_id "${requestId}"`, { request_id: requestId });
     if (request.status === 'cancelled') return { request_id: requestId, status: 'cancelled' };
-    if (request.status !== 'running') {
+    if (request.status === 'queued' && (await this.inference.cancelQueued(requestId))) return { request_id: requestId, status: 'cancelled' };
+    if (request.status !== 'running' && request.status !== 'queued') {
       throw new DomainError(ErrorCode.Conflict, `Request "${requestId}" has already finished (${request.status})`, {
         request_id: requestId,
         status: request.status,
@@ -78,7 +81,7 @@ export class CancellationService implements OnApplicationBootstrap, OnApplicatio
     const deadline = this.clock.monotonicMs() + SETTLE_TIMEOUT_MS;
     while (this.clock.monotonicMs() < deadline) {
       const status = (await this.requests.findById(requestId))?.status;
-      if (status && status !== 'running') return status;
+      if (status && status !== 'running' && status !== 'queued') return status;
       await new Promise((resolve) => setTimeout(resolve, SETTLE_POLL_MS));
     }
     return 'cancelling';

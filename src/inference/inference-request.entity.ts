@@ -5,7 +5,7 @@ import type { CompletionView } from './dto/completion.view';
 export const REQUEST_KINDS = ['completion', 'chat'] as const;
 export type RequestKind = (typeof REQUEST_KINDS)[number];
 
-export const REQUEST_STATUSES = ['running', 'completed', 'failed', 'cancelled'] as const;
+export const REQUEST_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled'] as const;
 export type RequestStatus = (typeof REQUEST_STATUSES)[number];
 
 export interface RequestMetadata {
@@ -14,7 +14,7 @@ export interface RequestMetadata {
   task_id?: string;
 }
 
-/** One completion or chat request: inserted when it starts, finalized with its outcome in one transaction. */
+/** One completion or chat request: inserted when it starts (or is queued), finalized with its outcome in one transaction. */
 @Entity({ name: 'inference_requests' })
 export class InferenceRequestEntity {
   @PrimaryColumn({ type: 'varchar', length: 64 })

@@ -1,12 +1,14 @@
-import { Body, Controller, HttpCode, Post, Res } from '@nestjs/common';
-import { ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { DomainError } from '../common/errors/domain-error';
+import { DomainError, ValidationFailed } from '../common/errors/domain-error';
 import { abortOnDisconnect } from '../common/http/abort-on-disconnect';
 import { REQUEST_ID_HEADER, requestIdOf } from '../common/http/request-id.middleware';
 import { SseStream } from '../common/http/sse';
 import { ApiErrorResponses } from '../common/swagger/api-error-responses';
+import { CancelPathDto } from './dto/cancel-request.dto';
 import { CompletionView } from './dto/completion.view';
+import { QueuedView, RequestStatusView } from './dto/request-status.view';
 import { ChatRequestDto, CompletionRequestDto, InferenceRequestDto } from './dto/inference-request.dto';
 import { InferenceService, RunControl } from './inference.service';
 
@@ -15,6 +17,8 @@ const requestIdHeader = ApiHeader({
   required: false,
   description: 'Choose the request id (1-64 of A-Za-z0-9_-; a duplicate is a 409); echoed in the response header',
 });
+
+const preferHeader = ApiHeader({ name: 'Prefer', required: false, description: '`respond-async` queues the request and answers 202' });
 
 const STREAM_DESCRIPTION =
   'With `"stream": true` the answer is Server-Sent Events: `start` (`{"request_id"}`), `delta` (`{"content"}`) in order, ' +
@@ -30,20 +34,44 @@ export class InferenceController {
   @Post('completion')
   @HttpCode(200)
   @requestIdHeader
+  @preferHeader
   @ApiOperation({ summary: 'Generate a completion from a text prompt', description: STREAM_DESCRIPTION })
   @ApiOkResponse({ type: CompletionView })
-  async completion(@Body() dto: CompletionRequestDto, @Res() response: Response): Promise<void> {
+  @ApiAcceptedResponse({ type: QueuedView, description: 'Queued (Prefer: respond-async or "async": true)' })
+  async completion(@Body() dto: CompletionRequestDto, @Headers('prefer') prefer: string | undefined, @Res() response: Response): Promise<void> {
+    if (wantsAsync(dto, prefer)) return accepted(response, await this.inference.enqueue({ kind: 'completion', dto }, requestIdOf(response)!));
     await respond(dto, response, (control) => this.inference.completion(dto, control));
   }
 
   @Post('chat')
   @HttpCode(200)
   @requestIdHeader
+  @preferHeader
   @ApiOperation({ summary: 'Generate the next message of a chat', description: STREAM_DESCRIPTION })
   @ApiOkResponse({ type: CompletionView })
-  async chat(@Body() dto: ChatRequestDto, @Res() response: Response): Promise<void> {
+  @ApiAcceptedResponse({ type: QueuedView, description: 'Queued (Prefer: respond-async or "async": true)' })
+  async chat(@Body() dto: ChatRequestDto, @Headers('prefer') prefer: string | undefined, @Res() response: Response): Promise<void> {
+    if (wantsAsync(dto, prefer)) return accepted(response, await this.inference.enqueue({ kind: 'chat', dto }, requestIdOf(response)!));
     await respond(dto, response, (control) => this.inference.chat(dto, control));
   }
+
+  @Get('requests/:id')
+  @ApiOperation({ summary: 'Status of a request and, once finished, its response (for asynchronous requests)' })
+  @ApiOkResponse({ type: RequestStatusView })
+  status(@Param() params: CancelPathDto): Promise<RequestStatusView> {
+    return this.inference.status(params.id);
+  }
+}
+
+/** `Prefer: respond-async` (RFC 7240) or `"async": true`; a stream cannot be asynchronous. */
+function wantsAsync(dto: InferenceRequestDto, prefer: string | undefined): boolean {
+  const asked = dto.async === true || /(^|[\s,;])respond-async($|[\s,;])/i.test(prefer ?? '');
+  if (asked && dto.stream) throw new ValidationFailed({ async: ['cannot be combined with stream'] });
+  return asked;
+}
+
+function accepted(response: Response, view: QueuedView): void {
+  response.status(202).json(view);
 }
 
 /** Answers with JSON, or with an event stream when the request asks for one. */

@@ -1,20 +1,23 @@
+import { BullModule } from '@nestjs/bullmq';
 import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { RequestIdMiddleware } from '../common/http/request-id.middleware';
 import { EventsModule } from '../events/events.module';
 import { PerformanceModule } from '../performance/performance.module';
 import { ProvidersModule } from '../providers/providers.module';
+import { QueueName } from '../queue/queue.module';
 import { RoutingModule } from '../routing/routing.module';
 import { CancellationService } from './cancellation.service';
 import { InFlightRegistry } from './in-flight.registry';
 import { InferenceController } from './inference.controller';
 import { InferenceHandler } from './inference.handler';
+import { InferenceProcessor } from './inference.processor';
 import { InferenceRepository } from './inference.repository';
 import { InferenceService } from './inference.service';
 
 @Module({
-  imports: [RoutingModule, ProvidersModule, EventsModule, PerformanceModule],
+  imports: [RoutingModule, ProvidersModule, EventsModule, PerformanceModule, BullModule.registerQueue({ name: QueueName.Inference })],
   controllers: [InferenceController, InferenceHandler],
-  providers: [InferenceService, InferenceRepository, InFlightRegistry, CancellationService],
+  providers: [InferenceService, InferenceRepository, InFlightRegistry, CancellationService, InferenceProcessor],
   exports: [InferenceService, CancellationService],
 })
 export class InferenceModule implements NestModule {

@@ -14,13 +14,13 @@ const UNIQUE_VIOLATION = '23505';
 export class InferenceRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** Records a request as running; a caller-chosen id already in use is a 409. */
-  async insertRunning(request: RunningRequest): Promise<void> {
+  /** Records a request as running or queued; a caller-chosen id already in use is a 409. */
+  async insert(request: RunningRequest, status: 'running' | 'queued'): Promise<void> {
     try {
       await this.dataSource.query(
         `INSERT INTO inference_requests (id, kind, status, task_type, requested_model_id, metadata, created_at)
-         VALUES ($1, $2, 'running', $3, $4, $5, $6)`,
-        [request.id, request.kind, request.taskType, request.requestedModelId, request.metadata, request.createdAt],
+         VALUES ($1, $2, $7, $3, $4, $5, $6)`,
+        [request.id, request.kind, request.taskType, request.requestedModelId, request.metadata, request.createdAt, status],
       );
     } catch (error) {
       if (error instanceof QueryFailedError && (error.driverError as { code?: string }).code === UNIQUE_VIOLATION) {
@@ -54,6 +54,20 @@ export class InferenceRepository {
         outcome.completedAt,
       ],
     );
+  }
+
+  /**
+   * Moves a queued request to `to` if it is still queued; false when something else (a worker,
+   * or a cancel) took it first. Runs in the caller's transaction when given one.
+   */
+  async claimQueued(id: string, to: 'running' | 'cancelled', manager: EntityManager = this.dataSource.manager): Promise<boolean> {
+    // Wrapped in a SELECT: TypeORM answers a bare UPDATE with [rows, count] instead of rows.
+    const rows: unknown[] = await manager.query(
+      `WITH claimed AS (UPDATE inference_requests SET status = $2 WHERE id = $1 AND status = 'queued' RETURNING id)
+       SELECT id FROM claimed`,
+      [id, to],
+    );
+    return rows.length === 1;
   }
 
   /** Locks the request row for the rest of the caller's transaction, so feedback on one request is applied one at a time. */

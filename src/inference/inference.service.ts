@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import { InjectQueue } from '@nestjs/bullmq';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { Queue } from 'bullmq';
 import { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '../common/clock';
 import { DomainError } from '../common/errors/domain-error';
@@ -17,10 +19,12 @@ import { ProviderError, ProviderErrorCode } from '../providers/provider-error';
 import { FailedAttempt, failedAttempt, failureOf } from '../providers/provider-failure';
 import { ChatMessage, GenerationResult, ProviderUsage } from '../providers/provider.types';
 import { ProvidersService } from '../providers/providers.service';
+import { JobName, QueueName } from '../queue/queue.module';
 import { defaultTemperature } from '../routing/ranking';
 import { PlannedCandidate, RoutingService } from '../routing/routing.service';
 import { ChatRequestDto, CompletionRequestDto, InferenceRequestDto } from './dto/inference-request.dto';
 import { CompletionView } from './dto/completion.view';
+import { QueuedView, RequestStatusView } from './dto/request-status.view';
 import { RequestKind, RequestStatus } from './inference-request.entity';
 import { InFlightRegistry } from './in-flight.registry';
 import { InferenceRepository } from './inference.repository';
@@ -37,6 +41,14 @@ export interface RunControl {
   onDelta?: (content: string) => void;
   /** Called once the request is accepted and recorded, before any provider call. */
   onStart?: () => void;
+}
+
+/** A request as it waits in the queue: which endpoint it came through and its validated body. */
+export type QueuedRequest = { kind: 'completion'; dto: CompletionRequestDto } | { kind: 'chat'; dto: ChatRequestDto };
+
+export interface QueuedJob {
+  requestId: string;
+  request: QueuedRequest;
 }
 
 /** A request reduced to what the lifecycle needs, whichever endpoint it came through. */
@@ -75,16 +87,101 @@ export class InferenceService {
     private readonly relay: OutboxRelay,
     private readonly performance: PerformanceService,
     private readonly inFlight: InFlightRegistry,
+    @InjectQueue(QueueName.Inference) private readonly queue: Queue<QueuedJob>,
     private readonly clock: Clock,
   ) {}
 
   completion(dto: CompletionRequestDto, control: RunControl): Promise<CompletionView> {
-    const prompt = promptWithContext(dto.prompt, dto.context);
-    return this.run(this.job('completion', dto, [{ role: 'user', content: prompt }], prompt), control);
+    return this.run(this.jobFor({ kind: 'completion', dto }), control);
   }
 
   chat(dto: ChatRequestDto, control: RunControl): Promise<CompletionView> {
-    return this.run(this.job('chat', dto, messagesWithContext(dto.messages, dto.context), null), control);
+    return this.run(this.jobFor({ kind: 'chat', dto }), control);
+  }
+
+  /**
+   * Accepts a request to run later on any instance's worker (202). Routing is checked now, so a
+   * request no model can serve is refused at once rather than failing in the queue.
+   */
+  async enqueue(request: QueuedRequest, requestId: string): Promise<QueuedView> {
+    const job = this.jobFor(request);
+    await this.plan(job);
+    const createdAt = this.clock.now();
+    await this.requests.insert(this.rowOf(job, requestId, createdAt), 'queued');
+    await this.queue.add(JobName.Infer, { requestId, request }, { jobId: requestId, removeOnComplete: 1000, removeOnFail: 1000 });
+    return { completion_id: requestId, status: 'queued', created_at: createdAt.toISOString() };
+  }
+
+  /**
+   * Runs a queued request (from the worker). Does nothing when it was cancelled while queued;
+   * its outcome, failures included, is recorded like any other request's.
+   */
+  async runQueued(requestId: string, request: QueuedRequest): Promise<void> {
+    const job = this.jobFor(request);
+    // Registered before the claim, so a cancel that sees the request running always reaches it.
+    const signal = this.inFlight.start(requestId, new AbortController().signal);
+    try {
+      const row = await this.requests.findById(requestId);
+      if (!row || !(await this.requests.claimQueued(requestId, 'running'))) return;
+      const started = this.clock.monotonicMs();
+      const candidates = await this.plan(job).catch(async (error: unknown) => {
+        if (error instanceof DomainError) await this.reject(job, requestId, error, started);
+        throw error;
+      });
+      await this.callCandidates(job, { requestId, signal }, candidates, row.createdAt, started);
+    } catch (error) {
+      // Already recorded: the request failed, which is an outcome, not a job failure.
+      if (!(error instanceof DomainError)) throw error;
+    } finally {
+      this.inFlight.finish(requestId);
+    }
+  }
+
+  /** Where a request stands: 404 when unknown. */
+  async status(requestId: string): Promise<RequestStatusView> {
+    const row = await this.requests.findById(requestId);
+    if (!row) throw new DomainError(ErrorCode.NotFound, `Unknown request_id "${requestId}"`, { request_id: requestId });
+    return {
+      completion_id: row.id,
+      status: row.status,
+      created_at: row.createdAt.toISOString(),
+      completed_at: row.completedAt?.toISOString() ?? null,
+      result: row.response,
+      error: row.error,
+    };
+  }
+
+  /** Cancels a request still waiting in the queue: recorded as cancelled, never sent to a provider. False when it has left the queue. */
+  async cancelQueued(requestId: string): Promise<boolean> {
+    const row = await this.requests.findById(requestId);
+    if (!row) return false;
+    const claimed = await this.dataSource.transaction(async (manager) => {
+      if (!(await this.requests.claimQueued(requestId, 'cancelled', manager))) return false;
+      await this.requests.finalize(manager, {
+        id: requestId,
+        status: 'cancelled',
+        modelId: null,
+        provider: null,
+        attempts: [],
+        promptTokens: null,
+        completionTokens: null,
+        totalTokens: null,
+        cost: null,
+        latencyMs: null,
+        finishReason: 'cancelled',
+        error: null,
+        response: null,
+        completedAt: this.clock.now(),
+      });
+      const error = { code: ProviderErrorCode.Cancelled, message: 'Request was cancelled before it started', details: {} };
+      await this.outbox.add(manager, [failedEvent(requestId, row.requestedModelId ?? '', error, false, false)]);
+      return true;
+    });
+    if (claimed) {
+      this.relay.kick();
+      await this.queue.remove(requestId).catch(() => undefined);
+    }
+    return claimed;
   }
 
   /**
@@ -100,6 +197,23 @@ export class InferenceService {
     return { id: request.id, modelId: request.modelId, taskType: request.taskType };
   }
 
+  private jobFor(request: QueuedRequest): Job {
+    if (request.kind === 'chat') return this.job('chat', request.dto, messagesWithContext(request.dto.messages, request.dto.context), null);
+    const prompt = promptWithContext(request.dto.prompt, request.dto.context);
+    return this.job('completion', request.dto, [{ role: 'user', content: prompt }], prompt);
+  }
+
+  private rowOf(job: Job, requestId: string, createdAt: Date) {
+    return {
+      id: requestId,
+      kind: job.kind,
+      taskType: job.taskType,
+      requestedModelId: job.dto.model_id ?? null,
+      metadata: { ...job.dto.metadata },
+      createdAt,
+    };
+  }
+
   private job(kind: RequestKind, dto: InferenceRequestDto, messages: ChatMessage[], prompt: string | null): Job {
     return {
       kind,
@@ -113,7 +227,22 @@ export class InferenceService {
   }
 
   private async run(job: Job, control: RunControl): Promise<CompletionView> {
-    const candidates = await this.routing.plan({
+    const candidates = await this.plan(job);
+    const createdAt = this.clock.now();
+    const started = this.clock.monotonicMs();
+    // Registered before the row exists, so a cancel that follows the row's creation always finds it.
+    const signal = this.inFlight.start(control.requestId, control.signal);
+    try {
+      await this.requests.insert(this.rowOf(job, control.requestId, createdAt), 'running');
+      control.onStart?.();
+      return await this.callCandidates(job, { ...control, signal }, candidates, createdAt, started);
+    } finally {
+      this.inFlight.finish(control.requestId);
+    }
+  }
+
+  private plan(job: Job): Promise<PlannedCandidate[]> {
+    return this.routing.plan({
       modelId: job.dto.model_id,
       fallback: job.dto.fallback ?? true,
       taskType: job.taskType,
@@ -127,25 +256,6 @@ export class InferenceService {
         reliability: job.dto.requirements?.reliability,
       },
     });
-
-    const createdAt = this.clock.now();
-    const started = this.clock.monotonicMs();
-    // Registered before the row exists, so a cancel that follows the row's creation always finds it.
-    const signal = this.inFlight.start(control.requestId, control.signal);
-    try {
-      await this.requests.insertRunning({
-        id: control.requestId,
-        kind: job.kind,
-        taskType: job.taskType,
-        requestedModelId: job.dto.model_id ?? null,
-        metadata: { ...job.dto.metadata },
-        createdAt,
-      });
-      control.onStart?.();
-      return await this.callCandidates(job, { ...control, signal }, candidates, createdAt, started);
-    } finally {
-      this.inFlight.finish(control.requestId);
-    }
   }
 
   private async callCandidates(
@@ -277,6 +387,25 @@ export class InferenceService {
     return view;
   }
 
+  /** Records a queued request that routing refused by the time it ran (a model went away, say). */
+  private async reject(job: Job, requestId: string, error: DomainError, started: number): Promise<void> {
+    error.details.request_id = requestId;
+    const body = error.toBody().error;
+    await this.record(requestId, 'failed', {
+      observations: [],
+      modelId: null,
+      provider: null,
+      attempts: [],
+      usage: null,
+      cost: null,
+      latencyMs: Math.round(this.clock.monotonicMs() - started),
+      finishReason: null,
+      error: body,
+      response: null,
+      events: [failedEvent(requestId, job.dto.model_id ?? '', body, false, false)],
+    });
+  }
+
   /** Records a request that no candidate answered and returns the error to answer with. */
   private async fail(job: Job, control: RunControl, attempts: FailedAttempt[], started: number): Promise<DomainError> {
     const failure = failureOf(attempts);
@@ -303,8 +432,8 @@ export class InferenceService {
     status: RequestStatus,
     outcome: {
       observations: NewObservation[];
-      modelId: string;
-      provider: string;
+      modelId: string | null;
+      provider: string | null;
       attempts: FailedAttempt[];
       usage: { prompt: number; completion: number } | null;
       cost: number | null;

@@ -156,6 +156,14 @@ export abstract class InferenceRequestDto {
   @IsOptional()
   @IsBoolean()
   fallback?: boolean;
+
+  @ApiPropertyOptional({
+    example: false,
+    description: 'Queue the request and answer 202 at once (same as the header Prefer: respond-async); poll GET /api/models/requests/{id}',
+  })
+  @IsOptional()
+  @IsBoolean()
+  async?: boolean;
 }
 
 export class CompletionRequestDto extends InferenceRequestDto {
