@@ -10,6 +10,7 @@ import { FeedbackModule } from './feedback/feedback.module';
 import { HealthModule } from './health/health.module';
 import { InferenceModule } from './inference/inference.module';
 import { ModelsModule } from './models/models.module';
+import { OpenAiCompatModule } from './openai-compat/openai-compat.module';
 import { PerformanceModule } from './performance/performance.module';
 import { QueueModule } from './queue/queue.module';
 import { RedisModule } from './redis/redis.module';
@@ -33,6 +34,7 @@ export class AppModule {
         FeedbackModule,
         PerformanceModule,
         AdminModule,
+        OpenAiCompatModule,
       ],
     };
   }

@@ -1,0 +1,89 @@
+import { ValidationFailed } from '../../common/errors/domain-error';
+import { lenientValidation } from '../openai-params';
+import { OpenAiChatRequestDto, OpenAiCompletionRequestDto, OpenAiEmbeddingsRequestDto } from './openai-request.dto';
+
+async function validated<T>(metatype: new () => T, body: unknown): Promise<T> {
+  return (await lenientValidation.transform(body, { type: 'custom', metatype })) as T;
+}
+
+async function invalidFields(metatype: new () => unknown, body: unknown): Promise<string[]> {
+  try {
+    await validated(metatype, body);
+  } catch (error) {
+    if (error instanceof ValidationFailed) return Object.keys(error.details.fields as object).sort();
+    throw error;
+  }
+  return [];
+}
+
+const chat = (patch: Record<string, unknown> = {}) => ({ model: 'auto', messages: [{ role: 'user', content: 'hi' }], ...patch });
+
+describe('OpenAI request validation', () => {
+  it('accepts what LangChain and the SDK send and drops the fields it does not use', async () => {
+    const body = await validated(
+      OpenAiChatRequestDto,
+      chat({
+        top_p: 1,
+        frequency_penalty: 0,
+        presence_penalty: 0,
+        stop: ['\n'],
+        seed: 1,
+        logit_bias: {},
+        parallel_tool_calls: false,
+        stream_options: { include_usage: true, include_obfuscation: false },
+        messages: [{ role: 'user', content: 'hi', name: 'ann' }],
+        temperature: 0.5,
+        n: 1,
+        logprobs: false,
+      }),
+    );
+    expect({ ...body, messages: body.messages.map((m) => ({ ...m })), stream_options: { ...body.stream_options } }).toEqual({
+      model: 'auto',
+      messages: [{ role: 'user', content: 'hi' }],
+      stream_options: { include_usage: true },
+      temperature: 0.5,
+      n: 1,
+      logprobs: false,
+    });
+  });
+
+  it.each([
+    ['n above 1', chat({ n: 2 }), ['n']],
+    ['tools', chat({ tools: [{ type: 'function' }] }), ['tools']],
+    ['legacy functions', chat({ functions: [{ name: 'f' }] }), ['functions']],
+    ['JSON mode', chat({ response_format: { type: 'json_schema' } }), ['response_format.type']],
+    ['log-probabilities', chat({ logprobs: true }), ['logprobs']],
+    ['a function message', chat({ messages: [{ role: 'function', content: 'x' }] }), ['messages.0.role']],
+    ['an image part', chat({ messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'x' } }] }] }), ['messages.0.content']],
+    ['empty content', chat({ messages: [{ role: 'user', content: '' }] }), ['messages.0.content']],
+    ['no messages', chat({ messages: [] }), ['messages']],
+    ['a missing model', { messages: [{ role: 'user', content: 'hi' }] }, ['model']],
+    ['temperature above 2', chat({ temperature: 3 }), ['temperature']],
+  ])('refuses %s', async (_name, body, fields) => {
+    expect(await invalidFields(OpenAiChatRequestDto, body)).toEqual(fields);
+  });
+
+  it('accepts text parts as content', async () => {
+    const body = await validated(OpenAiChatRequestDto, chat({ messages: [{ role: 'developer', content: [{ type: 'text', text: 'a' }] }] }));
+    expect(body.messages[0].content).toEqual([{ type: 'text', text: 'a' }]);
+  });
+
+  it('accepts a completion prompt as one string or an array of one, and refuses more or token ids', async () => {
+    expect(await invalidFields(OpenAiCompletionRequestDto, { model: 'auto', prompt: ['one'] })).toEqual([]);
+    expect(await invalidFields(OpenAiCompletionRequestDto, { model: 'auto', prompt: ['one', 'two'] })).toEqual(['prompt']);
+    expect(await invalidFields(OpenAiCompletionRequestDto, { model: 'auto', prompt: [1, 2] })).toEqual(['prompt']);
+    expect(await invalidFields(OpenAiCompletionRequestDto, { model: 'auto', prompt: 'x', echo: true, best_of: 2, logprobs: 3 })).toEqual([
+      'best_of',
+      'echo',
+      'logprobs',
+    ]);
+  });
+
+  it('accepts embeddings input as a string or strings, in float or base64', async () => {
+    expect(await invalidFields(OpenAiEmbeddingsRequestDto, { model: 'auto', input: 'a', encoding_format: 'base64', user: 'u' })).toEqual([]);
+    expect(await invalidFields(OpenAiEmbeddingsRequestDto, { model: 'auto', input: [], encoding_format: 'int8' })).toEqual([
+      'encoding_format',
+      'input',
+    ]);
+  });
+});

@@ -1,0 +1,246 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import { MAX_DIMENSIONS, MAX_TEXT_LENGTH, MAX_TEXTS } from '../../embeddings/dto/embeddings.dto';
+import { MAX_MESSAGES, MAX_OUTPUT_TOKENS, MAX_TEXT_CHARS } from '../../inference/dto/inference-request.dto';
+import { MODEL_ID_PATTERN } from '../../models/dto/register-model.dto';
+import { IsMessageContent, IsTextInput, MessageContent } from './openai-validators';
+
+/**
+ * OpenAI's request bodies, validated leniently: fields this gateway does not use are accepted and
+ * ignored (clients such as LangChain send many), while fields whose silent omission would change
+ * the answer a caller expects (n > 1, tools, JSON mode, log-probabilities) are refused with a 400.
+ */
+
+/** `model`: a registered model id, `auto`, or `auto:<task_type>`. */
+const modelProperty = (example: string) =>
+  ApiProperty({
+    example,
+    description: 'A registered model id, or `auto` / `auto:<task_type>` to let the router choose',
+  });
+
+const IsModel = () => Matches(MODEL_ID_PATTERN, { message: 'model must be a registered model id, "auto" or "auto:<task_type>"' });
+
+const notSupported = (what: string) => ({ message: `${what} not supported by this gateway` });
+
+export class StreamOptionsDto {
+  @ApiPropertyOptional({ example: true, description: 'End the stream with a chunk carrying `usage` and no choices' })
+  @IsOptional()
+  @IsBoolean()
+  include_usage?: boolean;
+}
+
+export class ResponseFormatDto {
+  @ApiProperty({ enum: ['text'], description: 'Only plain text: json_object and json_schema are refused' })
+  @IsIn(['text'], notSupported('response_format types other than "text" are'))
+  type: 'text';
+}
+
+export class OpenAiMetadataDto {
+  @ApiPropertyOptional({ example: 'project-7', description: 'Recorded as the request metadata project_id' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  project_id?: string;
+
+  @ApiPropertyOptional({ example: 'task-3', description: 'Recorded as the request metadata task_id' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  task_id?: string;
+}
+
+export const OPENAI_CHAT_ROLES = ['system', 'developer', 'user', 'assistant'] as const;
+export type OpenAiChatRole = (typeof OPENAI_CHAT_ROLES)[number];
+
+export class OpenAiChatMessageDto {
+  @ApiProperty({ enum: OPENAI_CHAT_ROLES, example: 'user', description: '`developer` is served as `system`' })
+  @IsIn(OPENAI_CHAT_ROLES, { message: `role must be one of ${OPENAI_CHAT_ROLES.join(', ')} (tool and function messages are not supported)` })
+  role: OpenAiChatRole;
+
+  @ApiProperty({
+    oneOf: [
+      { type: 'string' },
+      {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['type', 'text'],
+          properties: { type: { type: 'string', enum: ['text'] }, text: { type: 'string' } },
+        },
+      },
+    ],
+    example: 'Explain recursion in one sentence.',
+    description: 'A string, or text parts (joined by newlines)',
+  })
+  @IsMessageContent(MAX_TEXT_CHARS)
+  content: MessageContent;
+}
+
+/** Fields chat and legacy completions share. */
+abstract class OpenAiGenerationRequestDto {
+  @ApiPropertyOptional({ minimum: 1, example: 256 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_OUTPUT_TOKENS)
+  max_tokens?: number;
+
+  @ApiPropertyOptional({ minimum: 0, maximum: 2, example: 0.7 })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(2)
+  temperature?: number;
+
+  @ApiPropertyOptional({ example: false, description: 'Answer with Server-Sent Events (`data: {chunk}` frames, then `data: [DONE]`)' })
+  @IsOptional()
+  @IsBoolean()
+  stream?: boolean;
+
+  @ApiPropertyOptional({ type: StreamOptionsDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => StreamOptionsDto)
+  stream_options?: StreamOptionsDto;
+
+  @ApiPropertyOptional({ example: 'user-42', description: 'Recorded as the request metadata user_id' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  user?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 1, example: 1, description: 'Only 1' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1, { message: 'n must be 1: several choices per request are not supported by this gateway' })
+  n?: number;
+}
+
+export class OpenAiChatRequestDto extends OpenAiGenerationRequestDto {
+  @modelProperty('auto')
+  @IsString()
+  @IsModel()
+  model: string;
+
+  @ApiProperty({ type: [OpenAiChatMessageDto] })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_MESSAGES)
+  @ValidateNested({ each: true })
+  @Type(() => OpenAiChatMessageDto)
+  messages: OpenAiChatMessageDto[];
+
+  @ApiPropertyOptional({ minimum: 1, example: 256, description: 'Takes precedence over max_tokens' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_OUTPUT_TOKENS)
+  max_completion_tokens?: number;
+
+  @ApiPropertyOptional({ type: OpenAiMetadataDto, description: 'Only project_id and task_id are used; other keys are ignored' })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => OpenAiMetadataDto)
+  metadata?: OpenAiMetadataDto;
+
+  @ApiPropertyOptional({ type: ResponseFormatDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => ResponseFormatDto)
+  response_format?: ResponseFormatDto;
+
+  @ApiPropertyOptional({ enum: [false], description: 'Log-probabilities are not returned: only false' })
+  @IsOptional()
+  @IsIn([false], notSupported('logprobs are'))
+  logprobs?: false;
+
+  @ApiPropertyOptional({ type: 'array', items: { type: 'object' }, maxItems: 0, description: 'Tool calling is not supported: only empty' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(0, notSupported('tools are'))
+  tools?: unknown[];
+
+  @ApiPropertyOptional({ type: 'array', items: { type: 'object' }, maxItems: 0, description: 'Function calling is not supported: only empty' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(0, notSupported('functions are'))
+  functions?: unknown[];
+}
+
+export class OpenAiCompletionRequestDto extends OpenAiGenerationRequestDto {
+  @modelProperty('stories260k')
+  @IsString()
+  @IsModel()
+  model: string;
+
+  @ApiProperty({
+    oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' }, minItems: 1, maxItems: 1 }],
+    example: 'Once upon a time',
+    description: 'A string, or an array of exactly one string',
+  })
+  @IsTextInput({ minItems: 1, maxItems: 1, maxLength: MAX_TEXT_CHARS })
+  prompt: string | string[];
+
+  @ApiPropertyOptional({ enum: [false], description: 'Only false' })
+  @IsOptional()
+  @IsIn([false], notSupported('echo is'))
+  echo?: false;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 1, description: 'Only 1' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1, { message: 'best_of must be 1: several candidates per request are not supported by this gateway' })
+  best_of?: number;
+
+  @ApiPropertyOptional({ enum: [0], nullable: true, description: 'Log-probabilities are not returned: only 0 or null' })
+  @IsOptional()
+  @IsIn([0], notSupported('logprobs are'))
+  logprobs?: 0 | null;
+}
+
+export const ENCODING_FORMATS = ['float', 'base64'] as const;
+export type EncodingFormat = (typeof ENCODING_FORMATS)[number];
+
+export class OpenAiEmbeddingsRequestDto {
+  @modelProperty('auto')
+  @IsString()
+  @IsModel()
+  model: string;
+
+  @ApiProperty({
+    oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' }, minItems: 1, maxItems: MAX_TEXTS }],
+    example: ['The quick brown fox', 'jumps over the lazy dog'],
+  })
+  @IsTextInput({ minItems: 1, maxItems: MAX_TEXTS, maxLength: MAX_TEXT_LENGTH })
+  input: string | string[];
+
+  @ApiPropertyOptional({ minimum: 1, maximum: MAX_DIMENSIONS, example: 256 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_DIMENSIONS)
+  dimensions?: number;
+
+  @ApiPropertyOptional({ enum: ENCODING_FORMATS, default: 'float', description: '`base64`: little-endian float32, as OpenAI sends it' })
+  @IsOptional()
+  @IsIn(ENCODING_FORMATS)
+  encoding_format?: EncodingFormat;
+}

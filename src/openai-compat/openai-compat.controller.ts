@@ -1,0 +1,188 @@
+import { applyDecorators, Controller, Get, HttpCode, Logger, Post, Res, UseFilters, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { Clock } from '../common/clock';
+import { DomainError } from '../common/errors/domain-error';
+import { ErrorCode } from '../common/errors/error-code';
+import { abortOnDisconnect } from '../common/http/abort-on-disconnect';
+import { REQUEST_ID_HEADER, requestIdOf } from '../common/http/request-id.middleware';
+import { CompletionView } from '../inference/dto/completion.view';
+import { RunControl } from '../inference/inference.service';
+import { ClientApiKeyGuard } from './client-api-key.guard';
+import { OpenAiChatRequestDto, OpenAiCompletionRequestDto, OpenAiEmbeddingsRequestDto } from './dto/openai-request.dto';
+import {
+  OpenAiChatCompletionView,
+  OpenAiEmbeddingListView,
+  OpenAiErrorBodyView,
+  OpenAiModelListView,
+  OpenAiTextCompletionView,
+} from './dto/openai-response.view';
+import { OpenAiCompatService } from './openai-compat.service';
+import { toOpenAiError } from './openai-error';
+import { OpenAiErrorFilter } from './openai-error.filter';
+import { OpenAiBody, RoutingHeaders } from './openai-params';
+import { RoutingHints, ROUTING_HEADERS } from './openai-request.mapper';
+import {
+  ChunkEncoder,
+  chatChunkEncoder,
+  formatUsd,
+  StreamMeta,
+  textChunkEncoder,
+  toChatCompletion,
+  toEmbeddingList,
+  toModelList,
+  toTextCompletion,
+  unixSeconds,
+} from './openai-response.mapper';
+import { OpenAiEventStream } from './openai-sse';
+
+export const MODEL_ID_HEADER = 'X-Model-Id';
+export const ESTIMATED_COST_HEADER = 'X-Estimated-Cost';
+
+const ERROR_DESCRIPTIONS: Record<number, string> = {
+  400: 'Invalid input (`param` names the first offending field or header); refused OpenAI features',
+  401: 'Missing or wrong API key (when CLIENT_API_KEYS is set)',
+  404: 'Unknown model',
+  409: 'X-Request-Id already used',
+  422: 'The named model cannot serve the request',
+  502: 'The provider rejected the request (`x-should-retry: false`)',
+  503: 'No model available, or every candidate failed',
+};
+const errorResponses = (...statuses: number[]) =>
+  applyDecorators(...statuses.map((status) => ApiResponse({ status, description: ERROR_DESCRIPTIONS[status], type: OpenAiErrorBodyView })));
+
+const routingHeaders = applyDecorators(
+  ApiHeader({ name: REQUEST_ID_HEADER, required: false, description: 'Choose the request id (1-64 of A-Za-z0-9_-); echoed back' }),
+  ApiHeader({ name: ROUTING_HEADERS.taskType, required: false, description: "Task type for routing and tracking, e.g. code_generation (like model 'auto:<task_type>')" }),
+  ApiHeader({ name: ROUTING_HEADERS.minQuality, required: false, description: '0..1: requirements.min_quality_score' }),
+  ApiHeader({ name: ROUTING_HEADERS.reliability, required: false, description: '0..1: requirements.reliability' }),
+  ApiHeader({ name: ROUTING_HEADERS.creativity, required: false, description: '0..1: requirements.creativity' }),
+  ApiHeader({ name: ROUTING_HEADERS.fallback, required: false, description: 'false: a named model never falls back to another' }),
+);
+
+const answerHeaders = {
+  [REQUEST_ID_HEADER]: { description: 'The request id (= `id`): feedback and cancel take it', schema: { type: 'string' } },
+  [MODEL_ID_HEADER]: { description: 'The model that answered (not on streams: see the last chunks)', schema: { type: 'string' } },
+  [ESTIMATED_COST_HEADER]: { description: 'Estimated cost in USD (not on streams: see the usage chunk)', schema: { type: 'string' } },
+};
+
+const FIELDS_DESCRIPTION =
+  'Fields this gateway does not apply are accepted and ignored (top_p, frequency_penalty, presence_penalty, stop, seed, ' +
+  'logit_bias, tool_choice, parallel_tool_calls, service_tier, store, reasoning_effort, prompt_cache_key, suffix, any ' +
+  'other unknown field). Refused with 400, since ignoring them would change the answer: n or best_of above 1, tools, ' +
+  'functions, response_format other than text, logprobs, echo, tool/function messages, non-text content parts. ';
+
+const STREAM_DESCRIPTION =
+  FIELDS_DESCRIPTION +
+  'With `"stream": true`: `data: {chunk}` frames, then `data: [DONE]`. Delta chunks name the requested model; the ' +
+  'finish chunk (and the usage chunk, with `stream_options.include_usage`) name the model that answered. A failure ' +
+  'before the first chunk answers with its status code; after it, the last frame is `data: {"error": {...}}`.';
+
+/**
+ * OpenAI's wire format in front of the same services as `/api/models/*`, so existing clients
+ * (the openai SDKs, LangChain, ...) get routing, fallback, tracking and feedback unchanged.
+ */
+@ApiTags('openai-compatible')
+@ApiBearerAuth()
+@UseGuards(ClientApiKeyGuard)
+@UseFilters(OpenAiErrorFilter)
+@Controller('v1')
+export class OpenAiCompatController {
+  private readonly logger = new Logger(OpenAiCompatController.name);
+
+  constructor(
+    private readonly compat: OpenAiCompatService,
+    private readonly clock: Clock,
+  ) {}
+
+  @Post('chat/completions')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'OpenAI chat completion (model "auto" lets the router choose)', description: STREAM_DESCRIPTION })
+  @ApiBody({ type: OpenAiChatRequestDto })
+  @ApiProduces('application/json', 'text/event-stream')
+  @ApiOkResponse({ type: OpenAiChatCompletionView, headers: answerHeaders })
+  @routingHeaders
+  @errorResponses(400, 401, 404, 409, 422, 502, 503)
+  async chatCompletions(@OpenAiBody() body: OpenAiChatRequestDto, @RoutingHeaders() hints: RoutingHints, @Res() response: Response): Promise<void> {
+    const run = (control: RunControl) => this.compat.chat(body, hints, control);
+    if (body.stream) return this.stream(response, body, chatChunkEncoder, run);
+    sendAnswer(response, await run(controlFor(response)), toChatCompletion);
+  }
+
+  @Post('completions')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'OpenAI (legacy) text completion', description: STREAM_DESCRIPTION })
+  @ApiBody({ type: OpenAiCompletionRequestDto })
+  @ApiProduces('application/json', 'text/event-stream')
+  @ApiOkResponse({ type: OpenAiTextCompletionView, headers: answerHeaders })
+  @routingHeaders
+  @errorResponses(400, 401, 404, 409, 422, 502, 503)
+  async completions(@OpenAiBody() body: OpenAiCompletionRequestDto, @RoutingHeaders() hints: RoutingHints, @Res() response: Response): Promise<void> {
+    const run = (control: RunControl) => this.compat.completion(body, hints, control);
+    if (body.stream) return this.stream(response, body, textChunkEncoder, run);
+    sendAnswer(response, await run(controlFor(response)), toTextCompletion);
+  }
+
+  @Post('embeddings')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'OpenAI embeddings (model "auto": the cheapest available embedding model)' })
+  @ApiBody({ type: OpenAiEmbeddingsRequestDto })
+  @ApiOkResponse({ type: OpenAiEmbeddingListView, headers: answerHeaders })
+  @errorResponses(400, 401, 404, 422, 502, 503)
+  async embeddings(@OpenAiBody() body: OpenAiEmbeddingsRequestDto, @Res({ passthrough: true }) response: Response): Promise<OpenAiEmbeddingListView> {
+    const view = await this.compat.embed(body, abortOnDisconnect(response));
+    response.setHeader(MODEL_ID_HEADER, view.model.id);
+    response.setHeader(ESTIMATED_COST_HEADER, formatUsd(view.usage.estimated_cost));
+    return toEmbeddingList(view, body.encoding_format);
+  }
+
+  @Get('models')
+  @ApiOperation({ summary: 'OpenAI model list: "auto" and every model that can be called now' })
+  @ApiOkResponse({ type: OpenAiModelListView })
+  @errorResponses(401)
+  async models(): Promise<OpenAiModelListView> {
+    return toModelList(await this.compat.listModels());
+  }
+
+  /** Content deltas become chunks as they arrive; the answer's own chunks and `[DONE]` close the stream. */
+  private async stream(
+    response: Response,
+    body: { model: string; stream_options?: { include_usage?: boolean } },
+    encoderFor: (meta: StreamMeta) => ChunkEncoder,
+    run: (control: RunControl) => Promise<CompletionView>,
+  ): Promise<void> {
+    const control = controlFor(response);
+    const encoder = encoderFor({
+      id: control.requestId,
+      created: unixSeconds(this.clock.now()),
+      model: body.model,
+      includeUsage: body.stream_options?.include_usage === true,
+    });
+    const sse = new OpenAiEventStream(response);
+    try {
+      const view = await run({ ...control, onDelta: (content) => sse.send(...encoder.delta(content)) });
+      sse.send(...encoder.finish(view));
+      sse.done();
+    } catch (error) {
+      // Before the first chunk the error filter answers with a status code; after it, the error is the last frame.
+      if (!sse.isStarted) throw error;
+      sse.fail(toOpenAiError(this.asDomainError(error)).body);
+    }
+  }
+
+  private asDomainError(error: unknown): DomainError {
+    if (error instanceof DomainError) return error;
+    this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    return new DomainError(ErrorCode.Internal, 'Internal error');
+  }
+}
+
+function controlFor(response: Response): RunControl {
+  return { requestId: requestIdOf(response)!, signal: abortOnDisconnect(response) };
+}
+
+function sendAnswer<T>(response: Response, view: CompletionView, toOpenAi: (view: CompletionView) => T): void {
+  response.setHeader(MODEL_ID_HEADER, view.model.id);
+  response.setHeader(ESTIMATED_COST_HEADER, formatUsd(view.usage.estimated_cost));
+  response.status(200).json(toOpenAi(view));
+}

@@ -1,0 +1,38 @@
+import { Injectable } from '@nestjs/common';
+import { EmbeddingsResponseView } from '../embeddings/dto/embeddings.dto';
+import { EmbeddingsService } from '../embeddings/embeddings.service';
+import { CompletionView } from '../inference/dto/completion.view';
+import { InferenceService, RunControl } from '../inference/inference.service';
+import { ModelView } from '../models/dto/model.dto';
+import { ModelsService } from '../models/models.service';
+import { OpenAiChatRequestDto, OpenAiCompletionRequestDto, OpenAiEmbeddingsRequestDto } from './dto/openai-request.dto';
+import { RoutingHints, toChatRequest, toCompletionRequest, toEmbeddingsRequest } from './openai-request.mapper';
+
+/**
+ * OpenAI requests served by the same services as `/api/models/*`: one request lifecycle, one set
+ * of events, one persistence path. This class only translates the request.
+ */
+@Injectable()
+export class OpenAiCompatService {
+  constructor(
+    private readonly inference: InferenceService,
+    private readonly embeddings: EmbeddingsService,
+    private readonly models: ModelsService,
+  ) {}
+
+  chat(body: OpenAiChatRequestDto, hints: RoutingHints, control: RunControl): Promise<CompletionView> {
+    return this.inference.chat(toChatRequest(body, hints), control);
+  }
+
+  completion(body: OpenAiCompletionRequestDto, hints: RoutingHints, control: RunControl): Promise<CompletionView> {
+    return this.inference.completion(toCompletionRequest(body, hints), control);
+  }
+
+  embed(body: OpenAiEmbeddingsRequestDto, signal: AbortSignal): Promise<EmbeddingsResponseView> {
+    return this.embeddings.embed(toEmbeddingsRequest(body), signal);
+  }
+
+  listModels(): Promise<ModelView[]> {
+    return this.models.list({});
+  }
+}

@@ -1,0 +1,79 @@
+import type { Response } from 'express';
+import { DomainError, ValidationFailed } from '../common/errors/domain-error';
+import { ErrorCode, HTTP_STATUS_OF } from '../common/errors/error-code';
+import { OpenAiErrorBodyView } from './dto/openai-response.view';
+
+/** A bearer key that matches no configured client key: OpenAI answers 401 `invalid_api_key`. */
+export class InvalidApiKey extends DomainError {
+  static readonly openAiCode = 'invalid_api_key';
+
+  constructor() {
+    super(ErrorCode.Unauthorized, 'Incorrect API key provided');
+  }
+}
+
+export type OpenAiErrorType = 'invalid_request_error' | 'authentication_error' | 'permission_error' | 'api_error' | 'server_error';
+
+export interface OpenAiErrorResponse {
+  status: number;
+  body: OpenAiErrorBodyView;
+  /**
+   * The `x-should-retry` header the OpenAI SDKs obey: false where a retry cannot succeed but the
+   * status alone would make them retry (a duplicate request id, a provider that rejected the request).
+   */
+  shouldRetry?: boolean;
+}
+
+const NOT_RETRYABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>([ErrorCode.Conflict, ErrorCode.ProviderError]);
+
+/** Our error, same status, in OpenAI's shape: `{ "error": { "message", "type", "param", "code" } }`. */
+export function toOpenAiError(error: DomainError): OpenAiErrorResponse {
+  const status = HTTP_STATUS_OF[error.code];
+  return {
+    status,
+    body: {
+      error: {
+        message: messageOf(error),
+        type: errorType(status),
+        param: paramOf(error),
+        code: error instanceof InvalidApiKey ? InvalidApiKey.openAiCode : error.code,
+      },
+    },
+    ...(NOT_RETRYABLE.has(error.code) && { shouldRetry: false }),
+  };
+}
+
+export function errorType(status: number): OpenAiErrorType {
+  if (status === 401) return 'authentication_error';
+  if (status === 403) return 'permission_error';
+  if (status === 500) return 'server_error';
+  if (status >= 500) return 'api_error';
+  return 'invalid_request_error';
+}
+
+export function sendOpenAiError(response: Response, error: DomainError): void {
+  const { status, body, shouldRetry } = toOpenAiError(error);
+  if (shouldRetry !== undefined) response.setHeader('x-should-retry', String(shouldRetry));
+  response.status(status).json(body);
+}
+
+function fieldsOf(error: DomainError): Record<string, string[]> | null {
+  const fields = error.details.fields;
+  return error instanceof ValidationFailed || error.code === ErrorCode.PayloadTooLarge ? (fields as Record<string, string[]>) : null;
+}
+
+/** A 400 says every offending field in the message, since OpenAI's shape has room for one `param`. */
+function messageOf(error: DomainError): string {
+  const fields = fieldsOf(error);
+  if (!fields) return error.message;
+  return Object.entries(fields)
+    .map(([field, messages]) => `${field}: ${messages.join('; ')}`)
+    .join('. ');
+}
+
+function paramOf(error: DomainError): string | null {
+  const fields = fieldsOf(error);
+  if (fields) return Object.keys(fields)[0] ?? null;
+  if (error.code === ErrorCode.ModelNotFound || error.code === ErrorCode.ModelCannotServe) return 'model';
+  return null;
+}

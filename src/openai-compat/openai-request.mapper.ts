@@ -1,0 +1,137 @@
+import { ValidationFailed } from '../common/errors/domain-error';
+import { IDENTIFIER } from '../common/validation/is-score-map';
+import { EmbeddingsRequestDto } from '../embeddings/dto/embeddings.dto';
+import { ChatRequestDto, CompletionRequestDto, RequestMetadataDto, RequirementsDto } from '../inference/dto/inference-request.dto';
+import { ChatMessage } from '../providers/provider.types';
+import { OpenAiChatMessageDto, OpenAiChatRequestDto, OpenAiCompletionRequestDto, OpenAiEmbeddingsRequestDto } from './dto/openai-request.dto';
+import { contentText, textList } from './dto/openai-validators';
+
+/** Headers an unmodified OpenAI client can add to steer the router. */
+export const ROUTING_HEADERS = {
+  taskType: 'X-Task-Type',
+  minQuality: 'X-Min-Quality',
+  reliability: 'X-Reliability',
+  creativity: 'X-Creativity',
+  fallback: 'X-Fallback',
+} as const;
+
+/** `model` values that let the router choose: `auto`, or `auto:<task_type>`. */
+export const AUTO_MODEL = 'auto';
+
+export interface RoutingHints {
+  taskType?: string;
+  minQuality?: number;
+  reliability?: number;
+  creativity?: number;
+  fallback?: boolean;
+}
+
+type Headers = Record<string, string | string[] | undefined>;
+
+/** Reads the routing headers (case-insensitive, as Node lowercases them); a malformed one is a 400 naming it. */
+export function parseRoutingHeaders(headers: Headers): RoutingHints {
+  const fields: Record<string, string[]> = {};
+  const read = (name: string): string | undefined => {
+    const value = headers[name.toLowerCase()];
+    return (Array.isArray(value) ? value[0] : value)?.trim();
+  };
+  const score = (name: string): number | undefined => {
+    const value = read(name);
+    if (value === undefined) return undefined;
+    const parsed = Number(value);
+    if (value === '' || !Number.isFinite(parsed) || parsed < 0 || parsed > 1) {
+      fields[name] = [`${name} must be a number from 0 to 1`];
+      return undefined;
+    }
+    return parsed;
+  };
+
+  const taskType = read(ROUTING_HEADERS.taskType);
+  if (taskType !== undefined && !IDENTIFIER.test(taskType)) {
+    fields[ROUTING_HEADERS.taskType] = [`${ROUTING_HEADERS.taskType} must be a lower-case identifier (a-z, 0-9, _)`];
+  }
+  const fallback = read(ROUTING_HEADERS.fallback)?.toLowerCase();
+  if (fallback !== undefined && fallback !== 'true' && fallback !== 'false') {
+    fields[ROUTING_HEADERS.fallback] = [`${ROUTING_HEADERS.fallback} must be true or false`];
+  }
+  const hints: RoutingHints = {
+    taskType,
+    minQuality: score(ROUTING_HEADERS.minQuality),
+    reliability: score(ROUTING_HEADERS.reliability),
+    creativity: score(ROUTING_HEADERS.creativity),
+    fallback: fallback === undefined ? undefined : fallback === 'true',
+  };
+  if (Object.keys(fields).length > 0) throw new ValidationFailed(fields);
+  return hints;
+}
+
+/** `auto` and `auto:<task_type>` leave the choice to the router; anything else names a model. */
+export function parseModel(model: string): { modelId?: string; taskType?: string } {
+  if (model === AUTO_MODEL) return {};
+  if (!model.startsWith(`${AUTO_MODEL}:`)) return { modelId: model };
+  const taskType = model.slice(AUTO_MODEL.length + 1);
+  if (!IDENTIFIER.test(taskType)) {
+    throw new ValidationFailed({ model: ['the task type in "auto:<task_type>" must be a lower-case identifier (a-z, 0-9, _)'] });
+  }
+  return { taskType };
+}
+
+export function toChatRequest(body: OpenAiChatRequestDto, hints: RoutingHints): ChatRequestDto {
+  return {
+    ...routingFields(body.model, hints),
+    ...definedOnly({
+      max_tokens: body.max_completion_tokens ?? body.max_tokens,
+      temperature: body.temperature,
+      metadata: metadataOf(body.user, body.metadata),
+    }),
+    messages: body.messages.map(toChatMessage),
+  };
+}
+
+export function toCompletionRequest(body: OpenAiCompletionRequestDto, hints: RoutingHints): CompletionRequestDto {
+  return {
+    ...routingFields(body.model, hints),
+    ...definedOnly({ max_tokens: body.max_tokens, temperature: body.temperature, metadata: metadataOf(body.user) }),
+    prompt: textList(body.prompt)[0],
+  };
+}
+
+/** Embeddings have no task type and never fall back: only the model is taken from `model`. */
+export function toEmbeddingsRequest(body: OpenAiEmbeddingsRequestDto): EmbeddingsRequestDto {
+  return definedOnly({ texts: textList(body.input), model_id: parseModel(body.model).modelId, dimensions: body.dimensions });
+}
+
+function toChatMessage(message: OpenAiChatMessageDto): ChatMessage {
+  return { role: message.role === 'developer' ? 'system' : message.role, content: contentText(message.content) };
+}
+
+/** model_id, task_type, requirements and fallback from the `model` field and the routing headers. */
+function routingFields(model: string, hints: RoutingHints): Pick<ChatRequestDto, 'model_id' | 'task_type' | 'requirements' | 'fallback'> {
+  const { modelId, taskType } = parseModel(model);
+  if (taskType !== undefined && hints.taskType !== undefined && taskType !== hints.taskType) {
+    throw new ValidationFailed({
+      model: [`"${model}" and ${ROUTING_HEADERS.taskType}: ${hints.taskType} name different task types`],
+    });
+  }
+  const requirements: RequirementsDto = definedOnly({
+    min_quality_score: hints.minQuality,
+    reliability: hints.reliability,
+    creativity: hints.creativity,
+  });
+  return definedOnly({
+    model_id: modelId,
+    task_type: taskType ?? hints.taskType,
+    requirements: Object.keys(requirements).length > 0 ? requirements : undefined,
+    fallback: hints.fallback,
+  });
+}
+
+function metadataOf(user: string | undefined, metadata: { project_id?: string; task_id?: string } = {}): RequestMetadataDto | undefined {
+  const recorded = definedOnly({ user_id: user, project_id: metadata.project_id, task_id: metadata.task_id });
+  return Object.keys(recorded).length > 0 ? recorded : undefined;
+}
+
+/** Drops undefined fields, so what is recorded and published carries only what the caller gave. */
+function definedOnly<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}

@@ -1,0 +1,151 @@
+import { EmbeddingsResponseView } from '../embeddings/dto/embeddings.dto';
+import { CompletionView } from '../inference/dto/completion.view';
+import { ModelView } from '../models/dto/model.dto';
+import { EncodingFormat } from './dto/openai-request.dto';
+import {
+  OpenAiChatChunk,
+  OpenAiChatCompletionView,
+  OpenAiEmbeddingListView,
+  OpenAiModelListView,
+  OpenAiTextChunk,
+  OpenAiTextCompletionView,
+  OpenAiUsageView,
+} from './dto/openai-response.view';
+import { AUTO_MODEL } from './openai-request.mapper';
+
+/** Who `auto` belongs to in the model list. */
+export const GATEWAY_OWNER = 'model-orchestration';
+
+export function unixSeconds(at: Date | string): number {
+  return Math.floor(new Date(at).getTime() / 1000);
+}
+
+/** USD as a plain decimal (never exponent notation), for the X-Estimated-Cost header. */
+export function formatUsd(cost: number): string {
+  return cost.toFixed(12).replace(/\.?0+$/, '');
+}
+
+function usageOf(view: CompletionView): OpenAiUsageView {
+  const { prompt_tokens, completion_tokens, total_tokens, estimated_cost } = view.usage;
+  return { prompt_tokens, completion_tokens, total_tokens, estimated_cost };
+}
+
+export function toChatCompletion(view: CompletionView): OpenAiChatCompletionView {
+  return {
+    id: view.completion_id,
+    object: 'chat.completion',
+    created: unixSeconds(view.created_at),
+    model: view.model.id,
+    choices: [
+      {
+        index: 0,
+        message: { role: 'assistant', content: view.content, refusal: null },
+        logprobs: null,
+        finish_reason: view.metadata.finish_reason,
+      },
+    ],
+    usage: usageOf(view),
+  };
+}
+
+export function toTextCompletion(view: CompletionView): OpenAiTextCompletionView {
+  return {
+    id: view.completion_id,
+    object: 'text_completion',
+    created: unixSeconds(view.created_at),
+    model: view.model.id,
+    choices: [{ text: view.content, index: 0, logprobs: null, finish_reason: view.metadata.finish_reason }],
+    usage: usageOf(view),
+  };
+}
+
+/** Little-endian float32, base64-encoded: OpenAI's `encoding_format: "base64"`. */
+export function toBase64Floats(vector: readonly number[]): string {
+  const bytes = Buffer.alloc(vector.length * 4);
+  vector.forEach((value, i) => bytes.writeFloatLE(value, i * 4));
+  return bytes.toString('base64');
+}
+
+export function toEmbeddingList(view: EmbeddingsResponseView, encoding: EncodingFormat = 'float'): OpenAiEmbeddingListView {
+  return {
+    object: 'list',
+    data: view.embeddings.map((vector, index) => ({
+      object: 'embedding',
+      index,
+      embedding: encoding === 'base64' ? toBase64Floats(vector) : vector,
+    })),
+    model: view.model.id,
+    usage: { prompt_tokens: view.usage.total_tokens, total_tokens: view.usage.total_tokens, estimated_cost: view.usage.estimated_cost },
+  };
+}
+
+/** `auto` first, then every model that can be called now; `created` is 0, the registry publishes no creation time. */
+export function toModelList(models: ModelView[]): OpenAiModelListView {
+  return {
+    object: 'list',
+    data: [
+      { id: AUTO_MODEL, object: 'model', created: 0, owned_by: GATEWAY_OWNER },
+      ...models.filter((model) => model.metadata.available).map((model) => ({ id: model.id, object: 'model' as const, created: 0, owned_by: model.provider })),
+    ],
+  };
+}
+
+/** What every chunk of one stream shares. `model` is the requested one until the answer says which model served it. */
+export interface StreamMeta {
+  id: string;
+  created: number;
+  model: string;
+  /** `stream_options.include_usage`: every chunk carries `usage: null`, and a last chunk the usage. */
+  includeUsage: boolean;
+}
+
+/** Turns a stream's content deltas and final answer into OpenAI chunks. */
+export interface ChunkEncoder {
+  delta(content: string): object[];
+  /** The closing chunks: the finish reason (and the model that answered), then the usage when asked for. */
+  finish(view: CompletionView): object[];
+}
+
+export function chatChunkEncoder(meta: StreamMeta): ChunkEncoder {
+  let opened = false;
+  const chunk = (model: string, choices: OpenAiChatChunk['choices'], usage?: OpenAiUsageView): OpenAiChatChunk => ({
+    id: meta.id,
+    object: 'chat.completion.chunk',
+    created: meta.created,
+    model,
+    choices,
+    ...(meta.includeUsage && { usage: usage ?? null }),
+  });
+  // A chat stream opens with the assistant role, as OpenAI's does; LangChain reads the message type from it.
+  const open = (): OpenAiChatChunk[] => {
+    if (opened) return [];
+    opened = true;
+    return [chunk(meta.model, [{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }])];
+  };
+  return {
+    delta: (content) => [...open(), chunk(meta.model, [{ index: 0, delta: { content }, logprobs: null, finish_reason: null }])],
+    finish: (view) => [
+      ...open(),
+      chunk(view.model.id, [{ index: 0, delta: {}, logprobs: null, finish_reason: view.metadata.finish_reason }]),
+      ...(meta.includeUsage ? [chunk(view.model.id, [], usageOf(view))] : []),
+    ],
+  };
+}
+
+export function textChunkEncoder(meta: StreamMeta): ChunkEncoder {
+  const chunk = (model: string, choices: OpenAiTextChunk['choices'], usage?: OpenAiUsageView): OpenAiTextChunk => ({
+    id: meta.id,
+    object: 'text_completion',
+    created: meta.created,
+    model,
+    choices,
+    ...(meta.includeUsage && { usage: usage ?? null }),
+  });
+  return {
+    delta: (text) => [chunk(meta.model, [{ text, index: 0, logprobs: null, finish_reason: null }])],
+    finish: (view) => [
+      chunk(view.model.id, [{ text: '', index: 0, logprobs: null, finish_reason: view.metadata.finish_reason }]),
+      ...(meta.includeUsage ? [chunk(view.model.id, [], usageOf(view))] : []),
+    ],
+  };
+}
