@@ -1,48 +1,31 @@
 import type { Response } from 'express';
+import { SseStream } from '../common/http/sse';
 
-/**
- * OpenAI's Server-Sent Events: `data: <json>` frames and a final `data: [DONE]`. Headers go out
- * with the first frame, so a request that fails before producing anything still answers with
- * its own status code (and an SDK can retry it).
- */
+/** OpenAI's Server-Sent Events: `data: <json>` frames and a final `data: [DONE]`. */
 export class OpenAiEventStream {
-  private started = false;
+  private readonly stream: SseStream;
 
-  constructor(private readonly response: Response) {}
+  constructor(response: Response) {
+    this.stream = new SseStream(response);
+  }
 
   get isStarted(): boolean {
-    return this.started;
+    return this.stream.isStarted;
   }
 
   send(...payloads: object[]): void {
-    for (const payload of payloads) this.write(`data: ${JSON.stringify(payload)}\n\n`);
+    for (const payload of payloads) this.stream.data(JSON.stringify(payload));
   }
 
   /** Ends a stream that completed. */
   done(): void {
-    this.write('data: [DONE]\n\n');
-    this.response.end();
+    this.stream.data('[DONE]');
+    this.stream.end();
   }
 
   /** Ends a stream that failed after it started: OpenAI sends the error body as the last frame. */
   fail(body: object): void {
     this.send(body);
-    this.response.end();
-  }
-
-  private write(frame: string): void {
-    if (!this.started) this.start();
-    // A client that went away cancels the request; what is left to send goes nowhere.
-    if (!this.response.writableEnded && !this.response.destroyed) this.response.write(frame);
-  }
-
-  private start(): void {
-    this.started = true;
-    this.response.status(200);
-    this.response.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
-    this.response.setHeader('Cache-Control', 'no-cache, no-transform');
-    this.response.setHeader('Connection', 'keep-alive');
-    this.response.setHeader('X-Accel-Buffering', 'no');
-    this.response.flushHeaders();
+    this.stream.end();
   }
 }

@@ -1,6 +1,9 @@
 import type { Response } from 'express';
 
-/** Server-Sent Events on an Express response: `event: <name>` lines with JSON data, flushed as written. */
+/**
+ * Server-Sent Events on an Express response, flushed as written. Headers go out with the first
+ * frame, so a request that fails before producing anything still answers with its own status.
+ */
 export class SseStream {
   private started = false;
 
@@ -10,13 +13,24 @@ export class SseStream {
     return this.started;
   }
 
+  /** A named event with JSON data: `event: <name>` / `data: <json>`. */
   send(event: string, data: unknown): void {
-    if (!this.started) this.start();
-    this.response.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    this.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  }
+
+  /** An unnamed frame: `data: <text>`. */
+  data(text: string): void {
+    this.write(`data: ${text}\n\n`);
   }
 
   end(): void {
     this.response.end();
+  }
+
+  private write(frame: string): void {
+    if (!this.started) this.start();
+    // A client that went away cancels the request; what is left to send goes nowhere.
+    if (!this.response.writableEnded && !this.response.destroyed) this.response.write(frame);
   }
 
   private start(): void {
