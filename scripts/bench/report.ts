@@ -1,0 +1,175 @@
+import { CpuUsage } from './cpu';
+import { LoadResult } from './load';
+import { PersistedCounts } from './service';
+
+export type Via = 'direct' | 'gateway';
+
+export interface ScenarioSpec {
+  id: string;
+  connections: number;
+  latencyMs: number;
+  /** No model_id: routing chooses among every registered model. */
+  routed: boolean;
+  stream: boolean;
+  /** The direct run this one is compared with. */
+  directId: string;
+}
+
+export interface Persistence extends PersistedCounts {
+  /** Completed rows equal the 2xx answers, nothing else recorded, one published event per request. */
+  complete: boolean;
+  /** From the end of the run until the outbox had nothing pending. */
+  outboxDrainMs: number;
+}
+
+export interface Measurement {
+  via: Via;
+  /** Runs made for this measurement (reruns when other work disturbed a run); the least disturbed is kept. */
+  runs?: number;
+  load: LoadResult;
+  cpu: CpuUsage;
+  persistence?: Persistence;
+}
+
+export interface ScenarioResult {
+  spec: ScenarioSpec;
+  direct?: Measurement;
+  gateway?: Measurement;
+  /** Gateway minus direct, in milliseconds. */
+  added?: { p50: number; p90: number; p99: number };
+}
+
+export interface TargetResult {
+  target: string;
+  measured: string;
+  pass: boolean;
+}
+
+export function scenarioLabel(spec: ScenarioSpec): string {
+  return `c${spec.connections} ${spec.latencyMs}ms${spec.routed ? ' routed' : ''}${spec.stream ? ' sse' : ''}`;
+}
+
+export function addedLatency(results: ScenarioResult[]): void {
+  for (const result of results) {
+    const direct = results.find((r) => r.spec.id === result.spec.directId)?.direct;
+    if (!direct || !result.gateway) continue;
+    const d = direct.load.latency;
+    const g = result.gateway.load.latency;
+    result.added = { p50: g.p50 - d.p50, p90: g.p90 - d.p90, p99: g.p99 - d.p99 };
+  }
+}
+
+export function evaluateTargets(results: ScenarioResult[]): TargetResult[] {
+  const byId = (id: string): ScenarioResult | undefined => results.find((r) => r.spec.id === id);
+  const targets: TargetResult[] = [];
+
+  const c10slow = byId('c10-50ms');
+  if (c10slow?.added) {
+    targets.push({ target: 'c10, 50 ms upstream: added p50 <= 1 ms', measured: `${fmt(c10slow.added.p50, 2)} ms`, pass: c10slow.added.p50 <= 1 });
+    targets.push({ target: 'c10, 50 ms upstream: added p99 <= 5 ms', measured: `${fmt(c10slow.added.p99, 2)} ms`, pass: c10slow.added.p99 <= 5 });
+  }
+
+  const c100fast = byId('c100-0ms')?.gateway;
+  if (c100fast) {
+    targets.push({ target: 'c100, 0 ms upstream: >= 2,000 req/s', measured: `${fmt(c100fast.load.rps, 0)} req/s`, pass: c100fast.load.rps >= 2000 });
+    targets.push({ target: 'c100, 0 ms upstream: 0 errors', measured: String(c100fast.load.errors), pass: c100fast.load.errors === 0 });
+    const p = c100fast.persistence;
+    if (p) {
+      targets.push({
+        target: 'c100, 0 ms upstream: every request persisted',
+        measured: `${p.requests.completed ?? 0} completed rows for ${c100fast.load.ok} answers, ${p.outboxEvents} events (${p.outboxPending} pending)`,
+        pass: p.complete,
+      });
+    }
+  }
+
+  const c100slow = byId('c100-50ms');
+  if (c100slow?.gateway && c100slow.direct) {
+    const ratio = c100slow.gateway.load.rps / c100slow.direct.load.rps;
+    targets.push({
+      target: 'c100, 50 ms upstream: >= 90% of direct throughput',
+      measured: `${fmt(ratio * 100, 1)}% (${fmt(c100slow.gateway.load.rps, 0)} of ${fmt(c100slow.direct.load.rps, 0)} req/s)`,
+      pass: ratio >= 0.9,
+    });
+  }
+  return targets;
+}
+
+function fmt(value: number | undefined, digits: number): string {
+  return value === undefined || Number.isNaN(value) ? '-' : value.toFixed(digits);
+}
+
+function table(headers: string[], rows: string[][], leftColumns: number): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]): string =>
+    cells.map((cell, i) => (i < leftColumns ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
+  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+export function formatResults(results: ScenarioResult[]): string {
+  const rows: string[][] = [];
+  for (const result of results) {
+    for (const m of [result.direct, result.gateway]) {
+      if (!m) continue;
+      const { load } = m;
+      const added = m.via === 'gateway' ? result.added : undefined;
+      const p = m.persistence;
+      rows.push([
+        scenarioLabel(result.spec),
+        m.via,
+        String(load.ok + load.errors),
+        fmt(load.rps, 0),
+        fmt(load.latency.p50, 2),
+        fmt(load.latency.p90, 2),
+        fmt(load.latency.p99, 2),
+        String(load.errors),
+        added ? fmt(added.p50, 2) : '',
+        added ? fmt(added.p99, 2) : '',
+        p ? `${p.requests.completed ?? 0}/${load.ok}${p.complete ? '' : ' (!)'}` : '',
+      ]);
+    }
+  }
+  return table(['scenario', 'via', 'requests', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'errors', 'added p50', 'added p99', 'persisted'], rows, 2);
+}
+
+export function formatCpu(results: ScenarioResult[]): string {
+  const rows: string[][] = [];
+  for (const result of results) {
+    for (const m of [result.direct, result.gateway]) {
+      if (!m) continue;
+      const { perRequestMs: per, cores } = m.cpu;
+      rows.push([
+        scenarioLabel(result.spec),
+        m.via,
+        fmt(per.gateway, 3),
+        fmt(per.upstream, 3),
+        fmt(per.postgres, 3),
+        fmt(per.redis, 3),
+        fmt(per.loadGenerator, 3),
+        fmt(cores.gateway, 2),
+        fmt(m.cpu.machineCores, 2),
+        fmt(m.cpu.otherCores, 2),
+        fmt(m.cpu.stealCores, 2),
+      ]);
+    }
+  }
+  return table(
+    ['scenario', 'via', 'gateway', 'upstream', 'postgres', 'redis', 'load gen', 'gateway cores', 'machine cores', 'other cores', 'steal'],
+    rows,
+    2,
+  );
+}
+
+/** Runs during which processes outside the benchmark (or other VMs) took more than `threshold` cores, even after reruns. */
+export function noisyRuns(results: ScenarioResult[], threshold = 0.2): string[] {
+  return results.flatMap((r) =>
+    [r.direct, r.gateway].flatMap((m) => {
+      const taken = m ? m.cpu.otherCores + m.cpu.stealCores : 0;
+      return m && taken > threshold ? [`${scenarioLabel(r.spec)} ${m.via} (${taken.toFixed(2)} cores)`] : [];
+    }),
+  );
+}
+
+export function formatTargets(targets: TargetResult[]): string {
+  return targets.map((t) => `  ${t.pass ? 'PASS' : 'MISS'}  ${t.target.padEnd(52)} ${t.measured}`).join('\n');
+}
