@@ -7,9 +7,9 @@ import { JobName, QueueName } from '../queue/queue.module';
 import { InferenceService, QueuedJob } from './inference.service';
 
 /**
- * Runs asynchronous requests. One attempt per job: the retry of a retryable failure is the
- * fallback to the next candidate inside the request, as for synchronous requests, so a job never
- * runs (and bills) a request twice.
+ * Runs asynchronous requests. A request first falls back across its candidates as a synchronous
+ * one does; only when all of them failed with retryable errors is the job retried (bounded, with
+ * backoff). A provider that answered is never asked again.
  */
 @Processor(QueueName.Inference)
 export class InferenceProcessor extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -32,7 +32,7 @@ export class InferenceProcessor extends WorkerHost implements OnApplicationBoots
   async process(job: Job<QueuedJob>): Promise<void> {
     switch (job.name) {
       case JobName.Infer:
-        return this.inference.runQueued(job.data.requestId, job.data.request);
+        return this.inference.runQueued(job.data.requestId, job.data.request, job.attemptsMade + 1 < (job.opts.attempts ?? 1));
       default:
         throw new Error(`No handler for job ${job.name}`);
     }

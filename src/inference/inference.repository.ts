@@ -70,6 +70,11 @@ export class InferenceRepository {
     return rows.length === 1;
   }
 
+  /** Puts a failed asynchronous request back in the queue for another try. */
+  async requeue(id: string): Promise<void> {
+    await this.dataSource.query(`UPDATE inference_requests SET status = 'queued', completed_at = NULL WHERE id = $1 AND status = 'failed'`, [id]);
+  }
+
   /** Locks the request row for the rest of the caller's transaction, so feedback on one request is applied one at a time. */
   async lock(manager: EntityManager, id: string): Promise<Pick<InferenceRequestEntity, 'id' | 'status' | 'modelId' | 'taskType'> | null> {
     const rows: { id: string; status: InferenceRequestEntity['status']; model_id: string | null; task_type: string }[] = await manager.query(

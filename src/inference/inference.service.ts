@@ -43,6 +43,11 @@ export interface RunControl {
   onStart?: () => void;
 }
 
+/** Tries of an asynchronous request whose candidates all fail with retryable errors. */
+const ASYNC_ATTEMPTS = 3;
+/** First backoff between those tries; it doubles each time. */
+const ASYNC_RETRY_DELAY_MS = 1000;
+
 /** A request as it waits in the queue: which endpoint it came through and its validated body. */
 export type QueuedRequest = { kind: 'completion'; dto: CompletionRequestDto } | { kind: 'chat'; dto: ChatRequestDto };
 
@@ -108,15 +113,21 @@ export class InferenceService {
     await this.plan(job);
     const createdAt = this.clock.now();
     await this.requests.insert(this.rowOf(job, requestId, createdAt), 'queued');
-    await this.queue.add(JobName.Infer, { requestId, request }, { jobId: requestId, removeOnComplete: 1000, removeOnFail: 1000 });
+    await this.queue.add(
+      JobName.Infer,
+      { requestId, request },
+      { jobId: requestId, attempts: ASYNC_ATTEMPTS, backoff: { type: 'exponential', delay: ASYNC_RETRY_DELAY_MS }, removeOnComplete: 1000, removeOnFail: 1000 },
+    );
     return { completion_id: requestId, status: 'queued', created_at: createdAt.toISOString() };
   }
 
   /**
    * Runs a queued request (from the worker). Does nothing when it was cancelled while queued;
-   * its outcome, failures included, is recorded like any other request's.
+   * its outcome, failures included, is recorded like any other request's. When every candidate
+   * failed with retryable errors and `mayRetry`, the request goes back to `queued` and the job
+   * fails, so BullMQ tries it again after a backoff.
    */
-  async runQueued(requestId: string, request: QueuedRequest): Promise<void> {
+  async runQueued(requestId: string, request: QueuedRequest, mayRetry: boolean): Promise<void> {
     const job = this.jobFor(request);
     // Registered before the claim, so a cancel that sees the request running always reaches it.
     const signal = this.inFlight.start(requestId, new AbortController().signal);
@@ -130,8 +141,13 @@ export class InferenceService {
       });
       await this.callCandidates(job, { requestId, signal }, candidates, row.createdAt, started);
     } catch (error) {
-      // Already recorded: the request failed, which is an outcome, not a job failure.
       if (!(error instanceof DomainError)) throw error;
+      // Every candidate was unavailable for now: worth another try later, unless out of tries.
+      if (mayRetry && error.code === ErrorCode.NoModelAvailable && Array.isArray(error.details.attempts)) {
+        await this.requests.requeue(requestId);
+        throw new Error(`Request ${requestId}: every candidate failed, retrying later`);
+      }
+      // Otherwise the failure is recorded: an outcome, not a job failure.
     } finally {
       this.inFlight.finish(requestId);
     }

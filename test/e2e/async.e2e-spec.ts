@@ -89,6 +89,18 @@ describe('asynchronous requests', () => {
     expect(await status('req-async-active')).toMatchObject({ status: 'cancelled', result: { metadata: { finish_reason: 'cancelled' } } });
   });
 
+  it('retries a request whose candidates all failed with retryable errors, after a backoff', async () => {
+    openai.behave('queued-model', { error: { status: 503, message: 'overloaded' } });
+    await submit('try again', 'req-async-retry');
+    await waitUntil(() => openai.requests.length === 1);
+    openai.behave('queued-model', { text: 'second time lucky' });
+    await waitUntil(async () => (await status('req-async-retry')).status === 'completed', 10_000);
+    expect(openai.requests).toHaveLength(2);
+    expect((await status('req-async-retry')).result).toMatchObject({ content: 'second time lucky' });
+    await events.waitFor(EventName.RequestFailed, (e) => e.request_id === 'req-async-retry' && e.error.code === 'server_error');
+    await events.waitFor(EventName.RequestCompleted, (e) => e.request_id === 'req-async-retry');
+  });
+
   it('refuses at once what it could never run, and asynchronous streams', async () => {
     const unknown = await request(service.baseUrl, 'POST', '/api/models/chat', {
       body: { model_id: 'ghost', async: true, messages: [{ role: 'user', content: 'x' }] },
