@@ -74,11 +74,39 @@ describe('loadConfig', () => {
   });
 
   it('reads performance settings, with feedback worth three observations by default', () => {
-    expect(loadConfig({}).performance).toEqual({ feedbackWeight: 3, priorWeight: 5, halfLifeMs: 30 * 86_400_000, rollupIntervalMs: 60_000 });
+    expect(loadConfig({}).performance).toEqual({
+      feedbackWeight: 3,
+      priorWeight: 5,
+      halfLifeMs: 30 * 86_400_000,
+      rollupIntervalMs: 60_000,
+      maxEvidence: 75,
+    });
     expect(loadConfig({ FEEDBACK_WEIGHT: '2.5', PERFORMANCE_HALF_LIFE_DAYS: '7' }).performance).toMatchObject({
       feedbackWeight: 2.5,
       halfLifeMs: 7 * 86_400_000,
     });
     expect(problemsOf({ FEEDBACK_WEIGHT: 'heavy' })).toEqual([expect.stringContaining('FEEDBACK_WEIGHT must be a number')]);
+  });
+
+  it('reads routing settings: Thompson sampling on, cost weighted at 1 per USD, circuits open after 5 failures for 30 s', () => {
+    expect(loadConfig({}).routing).toEqual({ exploration: 1, costWeight: 1, breakerThreshold: 5, breakerCooldownMs: 30_000 });
+    expect(
+      loadConfig({ ROUTING_EXPLORATION: '0.25', ROUTING_COST_WEIGHT: '4', ROUTING_BREAKER_THRESHOLD: '2', ROUTING_BREAKER_COOLDOWN_SECONDS: '1.5' }).routing,
+    ).toEqual({ exploration: 0.25, costWeight: 4, breakerThreshold: 2, breakerCooldownMs: 1500 });
+  });
+
+  it('turns exploration off or on by name', () => {
+    expect(loadConfig({ ROUTING_EXPLORATION: 'off' }).routing.exploration).toBe(0);
+    expect(loadConfig({ ROUTING_EXPLORATION: 'on' }).routing.exploration).toBe(1);
+  });
+
+  it('names bad routing settings', () => {
+    expect(problemsOf({ ROUTING_EXPLORATION: 'sometimes', ROUTING_COST_WEIGHT: '-1', ROUTING_BREAKER_THRESHOLD: '0' })).toEqual([
+      expect.stringContaining('ROUTING_EXPLORATION must be on, off or a number from 0 to 1'),
+      expect.stringContaining('ROUTING_COST_WEIGHT must be a number'),
+      expect.stringContaining('ROUTING_BREAKER_THRESHOLD must be an integer'),
+    ]);
+    expect(problemsOf({ ROUTING_EXPLORATION: '1.5' })).toEqual([expect.stringContaining('ROUTING_EXPLORATION')]);
+    expect(problemsOf({ PERFORMANCE_MAX_EVIDENCE: '0' })).toEqual([expect.stringContaining('PERFORMANCE_MAX_EVIDENCE must be a number')]);
   });
 });

@@ -28,6 +28,7 @@ export interface AppConfig {
   usingDevelopmentEncryptionKey: boolean;
   providers: ProviderDefaults;
   performance: PerformanceSettings;
+  routing: RoutingSettings;
 }
 
 export interface PerformanceSettings {
@@ -39,6 +40,26 @@ export interface PerformanceSettings {
   halfLifeMs: number;
   /** How often the roll-up job aggregates observations into daily, weekly and monthly buckets. */
   rollupIntervalMs: number;
+  /**
+   * Most evidence (in observation weights) a score holds: beyond it, each new observation pushes
+   * out a proportional share of the old, so scores follow a drifting model within a bounded
+   * number of observations whatever the traffic.
+   */
+  maxEvidence: number;
+}
+
+export interface RoutingSettings {
+  /**
+   * Share of requests whose model is chosen by Thompson sampling from the posteriors (the rest
+   * take the best expected utility): 1 is plain Thompson sampling, 0 is deterministic.
+   */
+  exploration: number;
+  /** Utility (on the 0..1 quality scale) given up per US dollar of a request's expected cost. */
+  costWeight: number;
+  /** Consecutive retryable failures of a model that open its circuit. */
+  breakerThreshold: number;
+  /** How long an open circuit keeps the model out of routing before one trial call. */
+  breakerCooldownMs: number;
 }
 
 export interface RedisConnection {
@@ -109,6 +130,13 @@ export function loadConfig(env: Env): AppConfig {
       priorWeight: read.number('PERFORMANCE_PRIOR_WEIGHT', 5, 0, 1000),
       halfLifeMs: read.number('PERFORMANCE_HALF_LIFE_DAYS', 30, 0.01, 3650) * 24 * 60 * 60 * 1000,
       rollupIntervalMs: read.integer('ROLLUP_INTERVAL_SECONDS', 60, 1, 86_400) * 1000,
+      maxEvidence: read.number('PERFORMANCE_MAX_EVIDENCE', 75, 1, 1_000_000),
+    },
+    routing: {
+      exploration: readExploration(read),
+      costWeight: read.number('ROUTING_COST_WEIGHT', 1, 0, 1_000_000),
+      breakerThreshold: read.integer('ROUTING_BREAKER_THRESHOLD', 5, 1, 1000),
+      breakerCooldownMs: read.number('ROUTING_BREAKER_COOLDOWN_SECONDS', 30, 0.1, 86_400) * 1000,
     },
   };
 
@@ -127,6 +155,19 @@ function readEncryptionKey(read: EnvReader, nodeEnv: AppConfig['nodeEnv']): { ke
     read.problem('ENCRYPTION_KEY must be 32 bytes, as 64 hex characters or base64 (openssl rand -base64 32)');
   }
   return { key, isDevelopmentKey: false };
+}
+
+/** ROUTING_EXPLORATION: `on` (1, plain Thompson sampling), `off` (0, deterministic), or a share of requests from 0 to 1. */
+function readExploration(read: EnvReader): number {
+  const value = read.optional('ROUTING_EXPLORATION');
+  if (value === null || value === 'on') return 1;
+  if (value === 'off') return 0;
+  const parsed = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value) || parsed > 1) {
+    read.problem(`ROUTING_EXPLORATION must be on, off or a number from 0 to 1 (got "${value}")`);
+    return 1;
+  }
+  return parsed;
 }
 
 /** CLIENT_API_KEYS: comma-separated keys, each at least 16 characters; none given leaves `/v1` open. */

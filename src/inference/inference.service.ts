@@ -286,6 +286,7 @@ export class InferenceService {
       const streamed = { content: '' };
       try {
         const result = await this.call(candidate, job, control, streamed);
+        this.routing.recordCallOutcome(candidate.model.id, null);
         return await this.finish(job, control, { candidate, result }, attempts, createdAt, started);
       } catch (error) {
         const attempt = failedAttempt(candidate.model, error);
@@ -294,6 +295,7 @@ export class InferenceService {
           return await this.finish(job, control, { candidate, result: partial }, attempts, createdAt, started);
         }
         attempts.push(attempt);
+        this.routing.recordCallOutcome(candidate.model.id, attempt.error);
         // Once content has reached the caller, another model's answer cannot replace it.
         if (!attempt.error.retryable || streamed.content.length > 0) break;
       }

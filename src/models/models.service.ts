@@ -4,6 +4,7 @@ import { ModelNotFound } from '../common/errors/domain-error';
 import { AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
 import { ProvidersService } from '../providers/providers.service';
+import { CircuitBreaker } from '../routing/circuit-breaker';
 import { discoverLocalModels } from './catalogue/local-model-discovery';
 import { loadCatalogue } from './catalogue/catalogue';
 import { ListModelsQueryDto, ModelView, toModelView } from './dto/model.dto';
@@ -24,6 +25,7 @@ export class ModelsService implements OnApplicationBootstrap {
     private readonly repository: ModelsRepository,
     private readonly secrets: SecretBox,
     private readonly providers: ProvidersService,
+    private readonly breaker: CircuitBreaker,
   ) {}
 
   /** Refreshes the built-in catalogue, then registers every GGUF file found in MODELS_DIR. */
@@ -91,7 +93,7 @@ export class ModelsService implements OnApplicationBootstrap {
   }
 
   private view(model: ModelEntity): ModelView {
-    return toModelView(model, this.providers.resolve(model));
+    return toModelView(model, this.providers.resolve(model), this.breaker.view(model.id));
   }
 }
 

@@ -111,7 +111,7 @@ describe('toModelList', () => {
     provider: 'openai',
     capabilities: ['chat'],
     properties: { context_length: 1, token_limit: 1, pricing: { input: 0, output: 0 } },
-    metadata: { version: null, description: null, available },
+    metadata: { version: null, description: null, available, circuit: { state: 'closed', consecutive_failures: 0 } },
   });
 
   it('offers "auto" first, then only the models that can be called now', () => {

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { COUNTING } from './rollup.repository';
-import { ALL_TASKS, DecayedSums } from './scoring';
+import { ALL_TASKS, DecayedSums, ScoringRules } from './scoring';
 
 export type ObservationSource = 'automatic' | 'user';
 
@@ -30,11 +30,31 @@ interface ScoreRecord {
   success_sum: number;
   quality_weight: number;
   quality_sum: number;
+  quality_sq_sum: number;
   decayed_to: Date;
 }
 
+/** How evidence is decayed and bounded; see `ScoringRules`. */
+export type EvidenceRules = Pick<ScoringRules, 'halfLifeMs' | 'maxEvidence'>;
+
 /** Decay of a contribution from `from` to `to` (timestamps), as SQL; $2 is the half-life in ms. */
 const decay = (from: string, to: string) => `power(0.5, greatest(0, extract(epoch FROM (${to} - ${from})) * 1000) / $2)`;
+
+/** The factor that brings a weight down to the evidence cap ($3) when it is above it. */
+const capFactor = (weight: string) => `(CASE WHEN ${weight} > $3 THEN $3 / ${weight} ELSE 1 END)`;
+
+/**
+ * A stored sum (`s`) merged with new evidence (`EXCLUDED`) in an upsert, both decayed to the later
+ * instant. When the pair's total weight (`weight`) would pass the cap ($3), the stored sum keeps
+ * only the share that leaves room for the new evidence. Never below zero.
+ */
+function merged(column: string, weight: string): string {
+  const stored = (c: string) => `s.${c} * ${decay('s.decayed_to', 'EXCLUDED.decayed_to')}`;
+  const incoming = (c: string) => `EXCLUDED.${c} * ${decay('EXCLUDED.decayed_to', 's.decayed_to')}`;
+  const [old, added] = [stored(weight), incoming(weight)];
+  const keep = `(CASE WHEN ${added} > 0 AND ${old} > 0 AND ${old} + ${added} > $3 THEN greatest(0, $3 - ${added}) / (${old}) ELSE 1 END)`;
+  return `greatest(0, ${stored(column)} * ${keep} + ${incoming(column)})`;
+}
 
 @Injectable()
 export class PerformanceRepository {
@@ -58,9 +78,13 @@ export class PerformanceRepository {
   /**
    * Adds observations (negative weights remove them) to the decayed sums of their task type and
    * of the model overall, in one statement; returns the updated rows. Sums are decayed to the
-   * later of the stored instant and the new one, so order of arrival does not matter.
+   * later of the stored instant and the new one, so order of arrival does not matter. Each pair
+   * of sums (all observations; those with a quality signal) holds at most `rules.maxEvidence` of
+   * weight: new evidence pushes out a proportional share of the old, so a score follows a model
+   * whose quality drifts within a bounded number of observations, whatever the traffic. A
+   * removal after such a push-out takes out the observation's full weight, clamped at zero.
    */
-  async addToScores(manager: EntityManager, observations: NewObservation[], halfLifeMs: number): Promise<ScoreRow[]> {
+  async addToScores(manager: EntityManager, observations: NewObservation[], rules: EvidenceRules): Promise<ScoreRow[]> {
     if (observations.length === 0) return [];
     const rows: ScoreRecord[] = await manager.query(
       `WITH obs AS (
@@ -77,20 +101,28 @@ export class PerformanceRepository {
                 sum(k.weight * ${decay('k.observed_at', 'l.at')}) AS weight_sum,
                 sum(CASE WHEN k.success THEN k.weight * ${decay('k.observed_at', 'l.at')} ELSE 0 END) AS success_sum,
                 sum(CASE WHEN k.quality IS NULL THEN 0 ELSE k.weight * ${decay('k.observed_at', 'l.at')} END) AS quality_weight,
-                sum(coalesce(k.quality, 0) * k.weight * ${decay('k.observed_at', 'l.at')}) AS quality_sum
+                sum(coalesce(k.quality, 0) * k.weight * ${decay('k.observed_at', 'l.at')}) AS quality_sum,
+                sum(coalesce(k.quality, 0) ^ 2 * k.weight * ${decay('k.observed_at', 'l.at')}) AS quality_sq_sum
            FROM keyed k JOIN latest l USING (model_id, task_type)
           GROUP BY k.model_id, k.task_type, l.at
+       ), capped AS (
+         SELECT model_id, task_type, at,
+                weight_sum * ${capFactor('weight_sum')} AS weight_sum, success_sum * ${capFactor('weight_sum')} AS success_sum,
+                quality_weight * ${capFactor('quality_weight')} AS quality_weight, quality_sum * ${capFactor('quality_weight')} AS quality_sum,
+                quality_sq_sum * ${capFactor('quality_weight')} AS quality_sq_sum
+           FROM grouped
        )
-       INSERT INTO performance_scores AS s (model_id, task_type, weight_sum, success_sum, quality_weight, quality_sum, decayed_to)
-       SELECT model_id, task_type, weight_sum, success_sum, quality_weight, quality_sum, at FROM grouped
+       INSERT INTO performance_scores AS s (model_id, task_type, weight_sum, success_sum, quality_weight, quality_sum, quality_sq_sum, decayed_to)
+       SELECT model_id, task_type, weight_sum, success_sum, quality_weight, quality_sum, quality_sq_sum, at FROM capped
        ON CONFLICT (model_id, task_type) DO UPDATE SET
-         weight_sum     = s.weight_sum     * ${decay('s.decayed_to', 'EXCLUDED.decayed_to')} + EXCLUDED.weight_sum     * ${decay('EXCLUDED.decayed_to', 's.decayed_to')},
-         success_sum    = s.success_sum    * ${decay('s.decayed_to', 'EXCLUDED.decayed_to')} + EXCLUDED.success_sum    * ${decay('EXCLUDED.decayed_to', 's.decayed_to')},
-         quality_weight = s.quality_weight * ${decay('s.decayed_to', 'EXCLUDED.decayed_to')} + EXCLUDED.quality_weight * ${decay('EXCLUDED.decayed_to', 's.decayed_to')},
-         quality_sum    = s.quality_sum    * ${decay('s.decayed_to', 'EXCLUDED.decayed_to')} + EXCLUDED.quality_sum    * ${decay('EXCLUDED.decayed_to', 's.decayed_to')},
+         weight_sum     = ${merged('weight_sum', 'weight_sum')},
+         success_sum    = least(${merged('weight_sum', 'weight_sum')}, ${merged('success_sum', 'weight_sum')}),
+         quality_weight = ${merged('quality_weight', 'quality_weight')},
+         quality_sum    = least(${merged('quality_weight', 'quality_weight')}, ${merged('quality_sum', 'quality_weight')}),
+         quality_sq_sum = least(${merged('quality_weight', 'quality_weight')}, ${merged('quality_sq_sum', 'quality_weight')}),
          decayed_to     = greatest(s.decayed_to, EXCLUDED.decayed_to)
        RETURNING *`,
-      [JSON.stringify(observations.map(toRecord)), halfLifeMs],
+      [JSON.stringify(observations.map(toRecord)), rules.halfLifeMs, rules.maxEvidence],
     );
     return rows.map(toScoreRow);
   }
@@ -132,7 +164,7 @@ export class PerformanceRepository {
    * now stop counting, their scores and roll-ups go, and the overall score is rebuilt from what
    * still counts. Returns the model's remaining score rows.
    */
-  async reset(modelId: string, taskTypes: string[] | null, halfLifeMs: number): Promise<ScoreRow[]> {
+  async reset(modelId: string, taskTypes: string[] | null, rules: EvidenceRules): Promise<ScoreRow[]> {
     return this.dataSource.transaction(async (manager) => {
       await manager.query(
         `INSERT INTO performance_resets (model_id, task_type, reset_at) SELECT $1, unnest($2::text[]), now()
@@ -148,18 +180,20 @@ export class PerformanceRepository {
           modelId,
           taskTypes,
         ]);
+        // Rebuilt from the observations that still count, decayed to now and brought down to the cap.
         await manager.query(
-          `INSERT INTO performance_scores (model_id, task_type, weight_sum, success_sum, quality_weight, quality_sum, decayed_to)
-           SELECT $1::text, '${ALL_TASKS}',
-                  sum(o.weight * ${decay('o.observed_at', 'now()')}),
-                  sum(CASE WHEN o.success THEN o.weight * ${decay('o.observed_at', 'now()')} ELSE 0 END),
-                  sum(CASE WHEN o.quality IS NULL THEN 0 ELSE o.weight * ${decay('o.observed_at', 'now()')} END),
-                  sum(coalesce(o.quality, 0) * o.weight * ${decay('o.observed_at', 'now()')}),
-                  now()
-             FROM performance_observations o
-            WHERE o.model_id = $1::text AND ${COUNTING}
-           HAVING count(*) > 0`,
-          [modelId, halfLifeMs],
+          `INSERT INTO performance_scores (model_id, task_type, weight_sum, success_sum, quality_weight, quality_sum, quality_sq_sum, decayed_to)
+           SELECT $1::text, '${ALL_TASKS}', w * ${capFactor('w')}, sw * ${capFactor('w')}, qw * ${capFactor('qw')}, q * ${capFactor('qw')},
+                  q2 * ${capFactor('qw')}, now()
+             FROM (SELECT sum(o.weight * ${decay('o.observed_at', 'now()')}) AS w,
+                          sum(CASE WHEN o.success THEN o.weight * ${decay('o.observed_at', 'now()')} ELSE 0 END) AS sw,
+                          sum(CASE WHEN o.quality IS NULL THEN 0 ELSE o.weight * ${decay('o.observed_at', 'now()')} END) AS qw,
+                          sum(coalesce(o.quality, 0) * o.weight * ${decay('o.observed_at', 'now()')}) AS q,
+                          sum(coalesce(o.quality, 0) ^ 2 * o.weight * ${decay('o.observed_at', 'now()')}) AS q2
+                     FROM performance_observations o
+                    WHERE o.model_id = $1::text AND ${COUNTING}
+                   HAVING count(*) > 0) rebuilt`,
+          [modelId, rules.halfLifeMs, rules.maxEvidence],
         );
       }
       const rows: ScoreRecord[] = await manager.query(`SELECT * FROM performance_scores WHERE model_id = $1`, [modelId]);
@@ -198,6 +232,7 @@ function toScoreRow(r: ScoreRecord): ScoreRow {
     successSum: r.success_sum,
     qualityWeight: r.quality_weight,
     qualitySum: r.quality_sum,
+    qualitySqSum: r.quality_sq_sum,
     decayedTo: new Date(r.decayed_to),
   };
 }

@@ -10,7 +10,7 @@ import { RedisService, createRedisClient } from '../redis/redis.module';
 import { ModelScores } from '../routing/ranking';
 import { NewObservation, PerformanceRepository, ScoreRow } from './performance.repository';
 import { baselineScores } from './priors';
-import { ALL_TASKS, ScoringRules, scoresAt } from './scoring';
+import { ALL_TASKS, posteriorAt, ScorePosterior, ScoringRules, scoresAt } from './scoring';
 
 /** Other instances reload a changed model's scores at most this often. */
 const RELOAD_DEBOUNCE_MS = 100;
@@ -39,7 +39,11 @@ export class PerformanceService implements OnApplicationBootstrap, OnApplication
     private readonly redis: RedisService,
     private readonly clock: Clock,
   ) {
-    this.rules = { halfLifeMs: config.performance.halfLifeMs, priorWeight: config.performance.priorWeight };
+    this.rules = {
+      halfLifeMs: config.performance.halfLifeMs,
+      priorWeight: config.performance.priorWeight,
+      maxEvidence: config.performance.maxEvidence,
+    };
     this.channel = `${config.redisKeyPrefix}:performance:changed`;
     this.subscriber = createRedisClient(config, 'model-orchestration-performance', { maxRetriesPerRequest: null });
   }
@@ -65,6 +69,14 @@ export class PerformanceService implements OnApplicationBootstrap, OnApplication
     return scoresAt(this.scores.get(key(model.id, taskType)) ?? null, baselineScores(model, taskType), this.clock.now(), this.rules);
   }
 
+  /**
+   * The Beta posteriors of the model's quality and success rate for a task type, from the same
+   * evidence as `scoresFor` (their means are its scores); routing samples from them to explore.
+   */
+  posteriorFor(model: ModelEntity, taskType: string): ScorePosterior {
+    return posteriorAt(this.scores.get(key(model.id, taskType)) ?? null, baselineScores(model, taskType), this.clock.now(), this.rules);
+  }
+
   overallFor(model: ModelEntity): ModelScores {
     return this.scoresFor(model, ALL_TASKS);
   }
@@ -80,7 +92,7 @@ export class PerformanceService implements OnApplicationBootstrap, OnApplication
    */
   async record(manager: EntityManager, observations: NewObservation[]): Promise<{ observationIds: string[]; scores: ScoreRow[] }> {
     const observationIds = await this.repository.insertObservations(manager, observations);
-    const scores = await this.repository.addToScores(manager, observations, this.rules.halfLifeMs);
+    const scores = await this.repository.addToScores(manager, observations, this.rules);
     return { observationIds, scores };
   }
 
@@ -88,7 +100,7 @@ export class PerformanceService implements OnApplicationBootstrap, OnApplication
   async void(manager: EntityManager, observationId: string): Promise<ScoreRow[]> {
     const voided = await this.repository.voidObservation(manager, observationId);
     if (!voided) return [];
-    return this.repository.addToScores(manager, [{ ...voided, weight: -voided.weight }], this.rules.halfLifeMs);
+    return this.repository.addToScores(manager, [{ ...voided, weight: -voided.weight }], this.rules);
   }
 
   /** Makes committed score rows visible here and to the other instances. */
@@ -99,7 +111,7 @@ export class PerformanceService implements OnApplicationBootstrap, OnApplication
   }
 
   async reset(modelId: string, taskTypes: string[] | null): Promise<void> {
-    const remaining = await this.repository.reset(modelId, taskTypes, this.rules.halfLifeMs);
+    const remaining = await this.repository.reset(modelId, taskTypes, this.rules);
     this.replaceModel(modelId, remaining);
     this.announce([modelId]);
   }

@@ -1,12 +1,13 @@
-import { decayFactor, DecayedSums, ScoringRules, scoresAt } from './scoring';
+import { betaMean, decayFactor, DecayedSums, posteriorAt, ScoringRules, scoresAt } from './scoring';
 
 const DAY = 24 * 60 * 60 * 1000;
-const rules: ScoringRules = { halfLifeMs: 30 * DAY, priorWeight: 5 };
+const rules: ScoringRules = { halfLifeMs: 30 * DAY, priorWeight: 5, maxEvidence: 90 };
 const prior = { quality: 0.8, successRate: 0.9 };
 const now = new Date('2026-11-28T12:00:00Z');
 
 function sums(partial: Partial<DecayedSums>): DecayedSums {
-  return { weightSum: 0, successSum: 0, qualityWeight: 0, qualitySum: 0, decayedTo: now, ...partial };
+  // Unless given, the ratings were all 0 or 1 (sum of squares = sum), the widest spread.
+  return { weightSum: 0, successSum: 0, qualityWeight: 0, qualitySum: 0, qualitySqSum: partial.qualitySum ?? 0, decayedTo: now, ...partial };
 }
 
 describe('scoresAt', () => {
@@ -43,6 +44,56 @@ describe('scoresAt', () => {
   it('clamps to 0..1 whatever the sums', () => {
     expect(scoresAt(sums({ qualityWeight: 1, qualitySum: 50 }), prior, now, rules).quality).toBe(1);
     expect(scoresAt(sums({ qualityWeight: -5, qualitySum: 1 }), prior, now, rules).quality).toBe(0);
+  });
+});
+
+describe('posteriorAt', () => {
+  it('is the prior worth priorWeight pseudo-observations when there is no history', () => {
+    expect(posteriorAt(null, prior, now, rules)).toEqual({
+      quality: { alpha: expect.closeTo(4, 12), beta: expect.closeTo(1, 12) },
+      success: { alpha: expect.closeTo(4.5, 12), beta: expect.closeTo(0.5, 12) },
+    });
+  });
+
+  it('gives a model with neither history nor baseline a uniform quality prior, which its first ratings outweigh', () => {
+    const neutral = { quality: 0.5, successRate: 0.9, qualityWeight: 2 };
+    expect(posteriorAt(null, neutral, now, rules).quality).toEqual({ alpha: 1, beta: 1 });
+    // One rating of 1 with weight 3 against the uniform prior worth 2.
+    expect(scoresAt(sums({ qualityWeight: 3, qualitySum: 3 }), neutral, now, rules).quality).toBeCloseTo(4 / 5, 12);
+    // Never worth more than the configured prior weight.
+    expect(posteriorAt(null, neutral, now, { ...rules, priorWeight: 1 }).quality).toEqual({ alpha: 0.5, beta: 0.5 });
+  });
+
+  it('adds the decayed evidence as pseudo-counts, a quality q counting q of a success', () => {
+    const evidence = sums({ weightSum: 10, successSum: 8, qualityWeight: 6, qualitySum: 3, decayedTo: new Date(now.getTime() - 30 * DAY) });
+    const { quality, success } = posteriorAt(evidence, prior, now, rules);
+    expect(quality.alpha).toBeCloseTo(4 + 1.5, 12);
+    expect(quality.beta).toBeCloseTo(1 + 1.5, 12);
+    expect(success.alpha).toBeCloseTo(4.5 + 4, 12);
+    expect(success.beta).toBeCloseTo(0.5 + 1, 12);
+  });
+
+  it('narrows the quality posterior when the ratings agree, keeping its mean', () => {
+    // Six ratings of 0.5 (weight 1 each) against 0/1 outcomes averaging 0.5.
+    const agreeing = posteriorAt(sums({ qualityWeight: 6, qualitySum: 3, qualitySqSum: 6 * 0.25 }), prior, now, rules).quality;
+    const coinTosses = posteriorAt(sums({ qualityWeight: 6, qualitySum: 3 }), prior, now, rules).quality;
+    expect(betaMean(agreeing)).toBeCloseTo(betaMean(coinTosses), 12);
+    expect(coinTosses.alpha + coinTosses.beta).toBeCloseTo(11, 12);
+    expect(agreeing.alpha + agreeing.beta).toBeGreaterThan(2 * (coinTosses.alpha + coinTosses.beta));
+  });
+
+  it('has the scores as its means', () => {
+    const evidence = sums({ weightSum: 12, successSum: 7, qualityWeight: 9, qualitySum: 2.5, decayedTo: new Date(now.getTime() - 3 * DAY) });
+    const scores = scoresAt(evidence, prior, now, rules);
+    const posterior = posteriorAt(evidence, prior, now, rules);
+    expect(betaMean(posterior.quality)).toBeCloseTo(scores.quality, 12);
+    expect(betaMean(posterior.success)).toBeCloseTo(scores.successRate, 12);
+  });
+
+  it('stays a proper distribution with a zero prior weight and no evidence', () => {
+    const { quality } = posteriorAt(null, prior, now, { ...rules, priorWeight: 0 });
+    expect(quality.alpha).toBeGreaterThan(0);
+    expect(quality.beta).toBeGreaterThan(0);
   });
 });
 

@@ -7,6 +7,8 @@ export interface DecayedSums {
   /** Only observations that carry a quality signal count here. */
   qualityWeight: number;
   qualitySum: number;
+  /** Sum of weighted squared qualities: the spread of the ratings. */
+  qualitySqSum: number;
   /** The instant the sums are decayed to. */
   decayedTo: Date;
 }
@@ -16,6 +18,18 @@ export interface ScoringRules {
   halfLifeMs: number;
   /** How many observations the registered baseline is worth. */
   priorWeight: number;
+  /** Most evidence weight a score holds (see `PerformanceSettings.maxEvidence`); applied when evidence is added. */
+  maxEvidence: number;
+}
+
+/** A starting point for scores: the baseline, and what its quality is worth when not `priorWeight` observations. */
+export interface PriorScores extends ModelScores {
+  qualityWeight?: number;
+}
+
+/** The quality prior's weight: its own (the neutral prior's), never above the configured one. */
+function qualityPriorWeight(prior: PriorScores, rules: ScoringRules): number {
+  return Math.min(prior.qualityWeight ?? rules.priorWeight, rules.priorWeight);
 }
 
 /** The overall row of a model in `performance_scores`. */
@@ -30,14 +44,83 @@ export function decayFactor(elapsedMs: number, halfLifeMs: number): number {
  * Scores at `at`: the prior (registered baseline, worth `priorWeight` observations) blended with
  * the decayed evidence. No evidence gives the prior; old evidence fades back towards it.
  */
-export function scoresAt(sums: DecayedSums | null, prior: ModelScores, at: Date, rules: ScoringRules): ModelScores {
-  if (!sums) return prior;
+export function scoresAt(sums: DecayedSums | null, prior: PriorScores, at: Date, rules: ScoringRules): ModelScores {
+  if (!sums) return { quality: prior.quality, successRate: prior.successRate };
   const decay = decayFactor(at.getTime() - sums.decayedTo.getTime(), rules.halfLifeMs);
   const p = rules.priorWeight;
+  const pq = qualityPriorWeight(prior, rules);
   return {
-    quality: clamp01((p * prior.quality + decay * sums.qualitySum) / (p + decay * sums.qualityWeight)),
+    quality: clamp01((pq * prior.quality + decay * sums.qualitySum) / (pq + decay * sums.qualityWeight)),
     successRate: clamp01((p * prior.successRate + decay * sums.successSum) / (p + decay * sums.weightSum)),
   };
+}
+
+/** A Beta distribution over a rate in 0..1, as pseudo-counts of successes (`alpha`) and failures (`beta`). */
+export interface BetaParams {
+  alpha: number;
+  beta: number;
+}
+
+/** What is believed about one model for one task type: quality and success rate, each a Beta posterior. */
+export interface ScorePosterior {
+  quality: BetaParams;
+  success: BetaParams;
+}
+
+/**
+ * The posterior behind `scoresAt`, whose means it equals; routing samples from it. The prior is
+ * `priorWeight` pseudo-observations at the baseline (the neutral quality prior: its own weight),
+ * each unit of decayed evidence weight one observation.
+ * - Success: Beta(prior successes + successes, prior failures + failures).
+ * - Quality: a Beta with the quality score as its mean and a concentration from the spread of the
+ *   ratings. The prior's pseudo-observations count as 0/1 outcomes (the widest spread), so with no
+ *   evidence, or with ratings of only 0 and 1, this is exactly Beta(prior + sum of q, prior + sum of
+ *   1 - q); ratings that agree (say 0.8, 0.85, 0.8) make it narrower, as they should: a graded
+ *   rating tells more than a coin toss.
+ */
+export function posteriorAt(sums: DecayedSums | null, prior: PriorScores, at: Date, rules: ScoringRules): ScorePosterior {
+  const decay = sums ? decayFactor(at.getTime() - sums.decayedTo.getTime(), rules.halfLifeMs) : 0;
+  const evidence = {
+    weight: decay * (sums?.weightSum ?? 0),
+    successes: decay * (sums?.successSum ?? 0),
+    qualityWeight: decay * (sums?.qualityWeight ?? 0),
+    quality: decay * (sums?.qualitySum ?? 0),
+    qualitySquares: decay * (sums?.qualitySqSum ?? 0),
+  };
+  const p = rules.priorWeight;
+  const pq = qualityPriorWeight(prior, rules);
+  const quality = qualityPosterior(pq + evidence.qualityWeight, pq * prior.quality + evidence.quality, pq * prior.quality + evidence.qualitySquares);
+  const success = beta(p * prior.successRate + evidence.successes, p * (1 - prior.successRate) + evidence.weight - evidence.successes);
+  return { quality, success };
+}
+
+/** Most a quality posterior may concentrate: ratings that all agree must not make it a point. */
+const MAX_CONCENTRATION = 1e6;
+
+/**
+ * The Beta of a mean from `n` weighted observations with sum `sum` and sum of squares `squares`:
+ * mean sum / n; the mean's variance is the observations' variance over n + 1, which for 0/1
+ * observations gives exactly Beta(sum, n - sum).
+ */
+function qualityPosterior(n: number, sum: number, squares: number): BetaParams {
+  if (!(n > 0)) return beta(0, 0);
+  const mean = Math.min(1, Math.max(0, sum / n));
+  const bernoulliSpread = mean * (1 - mean);
+  const spread = Math.min(bernoulliSpread, Math.max(0, squares / n - mean * mean));
+  const concentration = spread > 0 ? Math.min(MAX_CONCENTRATION, ((n + 1) * bernoulliSpread) / spread - 1) : MAX_CONCENTRATION;
+  return beta(mean * concentration, (1 - mean) * concentration);
+}
+
+export function betaMean({ alpha, beta }: BetaParams): number {
+  return alpha / (alpha + beta);
+}
+
+/** Pseudo-counts below this are raised to it, so a Beta stays proper (e.g. with PERFORMANCE_PRIOR_WEIGHT=0 and no evidence). */
+const MIN_PSEUDO_COUNT = 1e-3;
+
+function beta(alpha: number, betaCount: number): BetaParams {
+  const safe = (x: number) => (Number.isFinite(x) ? Math.max(MIN_PSEUDO_COUNT, x) : MIN_PSEUDO_COUNT);
+  return { alpha: safe(alpha), beta: safe(betaCount) };
 }
 
 function clamp01(value: number): number {

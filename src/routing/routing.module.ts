@@ -2,11 +2,13 @@ import { Module } from '@nestjs/common';
 import { ModelsModule } from '../models/models.module';
 import { PerformanceModule } from '../performance/performance.module';
 import { ProvidersModule } from '../providers/providers.module';
+import { CircuitBreakerModule } from './circuit-breaker';
+import { RandomSource } from './random-source';
 import { RoutingService } from './routing.service';
 
 @Module({
-  imports: [ModelsModule, ProvidersModule, PerformanceModule],
-  providers: [RoutingService],
+  imports: [ModelsModule, ProvidersModule, PerformanceModule, CircuitBreakerModule],
+  providers: [RoutingService, RandomSource],
   exports: [RoutingService],
 })
 export class RoutingModule {}

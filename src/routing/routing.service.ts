@@ -1,12 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError, ModelCannotServe } from '../common/errors/domain-error';
 import { ErrorCode } from '../common/errors/error-code';
+import { AppConfig } from '../config/app-config';
+import { InjectConfig } from '../config/config.module';
 import { ModelEntity } from '../models/model.entity';
 import { ModelsService } from '../models/models.service';
 import { PerformanceService } from '../performance/performance.service';
 import { ProviderTarget } from '../providers/provider.types';
 import { ProvidersService } from '../providers/providers.service';
-import { capabilityProblem, ModelScores, rank, Rejection, RoutingNeeds } from './ranking';
+import { CircuitBreaker } from './circuit-breaker';
+import { RandomSource } from './random-source';
+import { Candidate, capabilityProblem, costProblem, expectedCost, meanScores, ModelScores, rank, RankingPolicy, Rejection, RoutingNeeds } from './ranking';
 
 export interface RoutingRequest {
   modelId?: string;
@@ -18,9 +22,9 @@ export interface RoutingRequest {
   promptText: string;
 }
 
-export interface PlannedCandidate {
-  model: ModelEntity;
+export interface PlannedCandidate extends Candidate {
   target: ProviderTarget;
+  /** The posterior means: the scores a response reports. */
   scores: ModelScores;
 }
 
@@ -29,16 +33,26 @@ const FRAMING_TOKENS = 16;
 
 /**
  * The single place where candidates are chosen and ordered: a named model first (404 unknown,
- * 422 cannot serve), then, unless fallback is off, every other model that can serve the request,
- * best expected utility first.
+ * 422 cannot serve), then, unless fallback is off, every other model that can serve the request
+ * (capabilities, availability, min_quality_score against the posterior mean, budget, context fit,
+ * circuit not open), ranked by utility with Thompson-sampling exploration (see `rank`).
  */
 @Injectable()
 export class RoutingService {
+  private readonly exploration: number;
+  private readonly costWeight: number;
+
   constructor(
+    @InjectConfig() config: AppConfig,
     private readonly models: ModelsService,
     private readonly providers: ProvidersService,
     private readonly performance: PerformanceService,
-  ) {}
+    private readonly breaker: CircuitBreaker,
+    private readonly random: RandomSource,
+  ) {
+    this.exploration = config.routing.exploration;
+    this.costWeight = config.routing.costWeight;
+  }
 
   async plan(request: RoutingRequest): Promise<PlannedCandidate[]> {
     const named = request.modelId === undefined ? null : await this.namedCandidate(request.modelId, request);
@@ -58,6 +72,19 @@ export class RoutingService {
     throw new DomainError(ErrorCode.NoModelAvailable, message, { rejected });
   }
 
+  /**
+   * What became of a call to a model, for its circuit: `null` when the provider answered, else the
+   * error. Retryable errors count towards opening the circuit; any answer, even a refusal, closes it.
+   */
+  recordCallOutcome(modelId: string, error: { retryable: boolean } | null): void {
+    if (error?.retryable) this.breaker.failed(modelId);
+    else this.breaker.succeeded(modelId);
+  }
+
+  /**
+   * The named model: it must be able to serve the request (else 422); when it is unavailable or
+   * its circuit is open, it is a rejection and the fallbacks (if allowed) serve instead.
+   */
   private async namedCandidate(modelId: string, request: RoutingRequest): Promise<PlannedCandidate | Rejection> {
     const model = await this.models.get(modelId);
     const problem = capabilityProblem(model, request.needs);
@@ -66,7 +93,9 @@ export class RoutingService {
     if (!resolution.available) return { model_id: model.id, reason: resolution.reason };
     const overflow = await this.contextOverflow(model, resolution.target, request);
     if (overflow) throw new ModelCannotServe(model.id, overflow);
-    return { model, target: resolution.target, scores: this.performance.scoresFor(model, request.taskType) };
+    const admission = this.breaker.admit(model.id);
+    if (!admission.admitted) return { model_id: model.id, reason: admission.reason };
+    return this.candidate(model, resolution.target, request);
   }
 
   private async rankedCandidates(
@@ -79,27 +108,34 @@ export class RoutingService {
 
     for (const model of models) {
       if (model.id === excludeId) continue;
-      const reason = await this.rejection(model, request);
-      if (typeof reason === 'string') rejected.push({ model_id: model.id, reason });
-      else eligible.push({ model, ...reason });
+      const outcome = await this.filter(model, request);
+      if (typeof outcome === 'string') rejected.push({ model_id: model.id, reason: outcome });
+      else eligible.push(outcome);
     }
-    return { candidates: rank(eligible, request.needs.reliability), rejected };
+    const policy: RankingPolicy = { reliability: request.needs.reliability, costWeight: this.costWeight, exploration: this.exploration };
+    return { candidates: rank(eligible, policy, () => this.random.next()), rejected };
   }
 
-  /** Why a model is not a candidate, or its target and scores when it is. */
-  private async rejection(model: ModelEntity, request: RoutingRequest): Promise<string | { target: ProviderTarget; scores: ModelScores }> {
-    const problem = capabilityProblem(model, request.needs);
+  /** Why a model is not a candidate, or the candidate. The circuit is asked last: a half-open one hands out its trial. */
+  private async filter(model: ModelEntity, request: RoutingRequest): Promise<string | PlannedCandidate> {
+    const problem = capabilityProblem(model, request.needs) ?? costProblem(model, request.needs);
     if (problem) return problem;
     const resolution = this.providers.resolve(model);
     if (!resolution.available) return `unavailable: ${resolution.reason}`;
-    const scores = this.performance.scoresFor(model, request.taskType);
+    const candidate = this.candidate(model, resolution.target, request);
     const { minQuality } = request.needs;
-    if (minQuality !== undefined && scores.quality < minQuality) {
-      return `quality score ${scores.quality} for ${request.taskType} is below min_quality_score ${minQuality}`;
+    if (minQuality !== undefined && candidate.scores.quality < minQuality) {
+      return `quality score ${candidate.scores.quality} for ${request.taskType} is below min_quality_score ${minQuality}`;
     }
     const overflow = await this.contextOverflow(model, resolution.target, request);
     if (overflow) return overflow;
-    return { target: resolution.target, scores };
+    const admission = this.breaker.admit(model.id);
+    return admission.admitted ? candidate : admission.reason;
+  }
+
+  private candidate(model: ModelEntity, target: ProviderTarget, request: RoutingRequest): PlannedCandidate {
+    const posterior = this.performance.posteriorFor(model, request.taskType);
+    return { model, target, posterior, scores: meanScores(posterior), expectedCost: expectedCost(model, request.needs) };
   }
 
   /** Null when prompt + max_tokens fit the model's context; a UTF-8 byte count bounds tokens from above, so most prompts need no tokenizer. */
@@ -116,5 +152,6 @@ function describeNeeds(needs: RoutingNeeds): string {
   const parts = [`one of ${needs.anyOf.join('/')}`];
   if (needs.allOf.length > 0) parts.push(`capabilities ${needs.allOf.join(', ')}`);
   if (needs.minQuality !== undefined) parts.push(`min_quality_score ${needs.minQuality}`);
+  if (needs.maxCostPer1k !== undefined) parts.push(`max_cost_per_1k ${needs.maxCostPer1k}`);
   return parts.join('; ');
 }

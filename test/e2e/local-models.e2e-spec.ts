@@ -32,7 +32,7 @@ describe('local models found in MODELS_DIR', () => {
         provider: 'local',
         capabilities: ['chat', 'completion', 'embedding'],
         properties: { context_length: 2048, token_limit: 2048, pricing: { input: 0, output: 0 } },
-        metadata: { version: 'llama', description: expect.stringContaining('Tiny-Stories.Q8.gguf'), available: true },
+        metadata: { version: 'llama', description: expect.stringContaining('Tiny-Stories.Q8.gguf'), available: true, circuit: { state: 'closed', consecutive_failures: 0 } },
       },
     ]);
   });

@@ -49,6 +49,7 @@ describe('model registry', () => {
           description: expect.any(String),
           available: false,
           unavailable_reason: 'no API key: set OPENAI_API_KEY or register configuration.api_key',
+          circuit: { state: 'closed', consecutive_failures: 0 },
         },
       });
       const providers = new Set(body.models.map((m: { provider: string }) => m.provider));
@@ -96,7 +97,7 @@ describe('model registry', () => {
         provider: 'openai',
         capabilities: ['chat', 'completion', 'code'],
         properties: { context_length: 32768, token_limit: 4096, pricing: { input: 0.0005, output: 0.0015 } },
-        metadata: { version: '3.1', description: 'Llama on our vLLM', available: true },
+        metadata: { version: '3.1', description: 'Llama on our vLLM', available: true, circuit: { state: 'closed', consecutive_failures: 0 } },
       });
 
       const { body } = await http('GET', '/api/models?provider=openai');
@@ -116,7 +117,7 @@ describe('model registry', () => {
       });
       expect(reply.capabilities).toEqual(['chat', 'reasoning']);
       expect(reply.properties).toEqual({ context_length: 32768, token_limit: 4096, pricing: { input: 0.001, output: 0.0015 } });
-      expect(reply.metadata).toEqual({ version: '3.1', description: 'Llama on our vLLM', available: true });
+      expect(reply.metadata).toEqual({ version: '3.1', description: 'Llama on our vLLM', available: true, circuit: { state: 'closed', consecutive_failures: 0 } });
 
       const [row] = await service.sql.query(`SELECT api_key_sealed, settings, performance_baseline, source FROM models WHERE id = 'acme-vllm-llama'`);
       expect(row.api_key_sealed).toBe(sealedBefore);

@@ -73,6 +73,8 @@ export async function startTestApp(env: Record<string, string> = {}, sharing?: T
     MODELS_DIR: join(db.name, 'no-models-here'),
     LOG_LEVEL: 'error',
     ADMIN_TOKEN,
+    // Tests assert which model routing picks: rank by expected utility, no Thompson sampling (a test can turn it on).
+    ROUTING_EXPLORATION: 'off',
     ...env,
     DATABASE_URL: db.url,
     PORT: '0',

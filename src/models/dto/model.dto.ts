@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, Matches } from 'class-validator';
 import { IDENTIFIER } from '../../common/validation/is-score-map';
+import type { CircuitState } from '../../routing/circuit-breaker';
 import { ModelEntity, PROVIDER_KINDS, ProviderKind } from '../model.entity';
 
 export type Availability = { available: true } | { available: false; reason: string };
@@ -24,6 +25,17 @@ export class ModelPropertiesView {
   pricing: PricingView;
 }
 
+export class CircuitView {
+  @ApiProperty({ enum: ['closed', 'open', 'half_open'], example: 'closed', description: 'open: skipped by routing until open_until; half_open: one trial call allowed' })
+  state: CircuitState;
+
+  @ApiProperty({ example: 0, description: 'Retryable failures in a row seen by this instance' })
+  consecutive_failures: number;
+
+  @ApiPropertyOptional({ example: '2026-01-01T12:00:30.000Z', description: 'While open: when the model gets its trial call' })
+  open_until?: string;
+}
+
 export class ModelMetadataView {
   @ApiProperty({ example: '2024-08-06', nullable: true, type: String })
   version: string | null;
@@ -36,6 +48,9 @@ export class ModelMetadataView {
 
   @ApiPropertyOptional({ example: 'no API key: set OPENAI_API_KEY or register configuration.api_key' })
   unavailable_reason?: string;
+
+  @ApiProperty({ type: CircuitView, description: "The model's circuit breaker on the instance that answers (per instance)" })
+  circuit: CircuitView;
 }
 
 /** A model as `GET /api/models` lists it and as `model.register` answers. Never carries a secret. */
@@ -73,7 +88,7 @@ export class ListModelsQueryDto {
   capability?: string;
 }
 
-export function toModelView(model: ModelEntity, availability: Availability): ModelView {
+export function toModelView(model: ModelEntity, availability: Availability, circuit: CircuitView): ModelView {
   return {
     id: model.id,
     provider: model.provider,
@@ -88,6 +103,7 @@ export function toModelView(model: ModelEntity, availability: Availability): Mod
       description: model.description,
       available: availability.available,
       ...(!availability.available && { unavailable_reason: availability.reason }),
+      circuit,
     },
   };
 }
