@@ -270,6 +270,7 @@ export class InferenceService {
         maxTokens: job.dto.max_tokens,
         minQuality: job.dto.requirements?.min_quality_score,
         reliability: job.dto.requirements?.reliability,
+        maxCostPer1k: job.dto.requirements?.max_cost_per_1k,
       },
     });
   }

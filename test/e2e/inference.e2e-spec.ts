@@ -250,6 +250,16 @@ describe('completion and chat', () => {
       expect(rejectedTiny(picky.body).reason).toContain('below min_quality_score 0.9');
     });
 
+    it('leaves out models above requirements.max_cost_per_1k', async () => {
+      const { status, body } = await post('/api/models/chat', {
+        messages: [{ role: 'user', content: 'Think' }],
+        requirements: { capabilities: ['reasoning'], max_cost_per_1k: 0.0001 },
+      });
+      expect(status).toBe(503);
+      const claude = body.error.details.rejected.find((r: { model_id: string }) => r.model_id === 'claude-thinker');
+      expect(claude.reason).toContain('above max_cost_per_1k 0.0001');
+    });
+
     it('answers 503 with a clear message when nothing can serve the request', async () => {
       const { status, body } = await post('/api/models/chat', { messages: [{ role: 'user', content: 'hi' }], requirements: { capabilities: ['telepathy'] } });
       expect(status).toBe(503);

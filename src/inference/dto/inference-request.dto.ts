@@ -60,6 +60,12 @@ export class RequirementsDto {
   @Min(0)
   @Max(1)
   min_quality_score?: number;
+
+  @ApiPropertyOptional({ minimum: 0, example: 0.01, description: 'Only models whose expected cost per 1K tokens of this request (USD, at registered prices) is at most this' })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  max_cost_per_1k?: number;
 }
 
 export class ContextItemDto {
