@@ -109,6 +109,8 @@ export async function registerModel(
 export interface PersistedCounts {
   /** inference_requests rows by status. */
   requests: Record<string, number>;
+  /** Completed requests by the model that answered them (routing's choices in the routed scenario). */
+  byModel: Record<string, number>;
   outboxEvents: number;
   outboxPending: number;
 }
@@ -121,6 +123,17 @@ export class BenchDatabase {
     const client = new Client({ connectionString: databaseUrl });
     await client.connect();
     return new BenchDatabase(client);
+  }
+
+  /**
+   * Before the service starts: empties every table but the registry and the migration log (requests,
+   * events, scores, feedback, whatever later migrations add), so each benchmark starts from the same state.
+   */
+  async resetState(): Promise<void> {
+    const { rows } = await this.client.query<{ name: string }>(
+      `SELECT quote_ident(tablename) AS name FROM pg_tables WHERE schemaname = 'public' AND tablename NOT IN ('models', 'migrations')`,
+    );
+    if (rows.length > 0) await this.client.query(`TRUNCATE ${rows.map((r) => r.name).join(', ')} CASCADE`);
   }
 
   /** Empties the request and event tables (and whatever references requests, e.g. feedback) so each run's counts are exact. */
@@ -137,11 +150,15 @@ export class BenchDatabase {
     const byStatus = await this.client.query<{ status: string; n: number }>(
       'SELECT status, count(*)::int AS n FROM inference_requests GROUP BY status ORDER BY status',
     );
+    const byModel = await this.client.query<{ model_id: string; n: number }>(
+      `SELECT model_id, count(*)::int AS n FROM inference_requests WHERE status = 'completed' GROUP BY model_id ORDER BY model_id`,
+    );
     const outbox = await this.client.query<{ total: number; pending: number }>(
       'SELECT count(*)::int AS total, (count(*) FILTER (WHERE published_at IS NULL))::int AS pending FROM outbox_events',
     );
     return {
       requests: Object.fromEntries(byStatus.rows.map((row) => [row.status, row.n])),
+      byModel: Object.fromEntries(byModel.rows.map((row) => [row.model_id, row.n])),
       outboxEvents: outbox.rows[0].total,
       outboxPending: outbox.rows[0].pending,
     };
