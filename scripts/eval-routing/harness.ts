@@ -2,13 +2,13 @@ import { ConsoleLogger } from '@nestjs/common';
 import { Test, TestingModule } from '@nestjs/testing';
 import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../../src/app.module';
 import { Clock } from '../../src/common/clock';
 import { AppConfig, loadConfig, loadConfigFromEnvironment } from '../../src/config/app-config';
 import { typeOrmOptions } from '../../src/database/typeorm-options';
 import { RandomSource } from '../../src/routing/random-source';
+import { withClient, withDatabase } from '../../src/database/postgres-admin';
 
 /** Simulated time: starts at a fixed instant and moves only when the evaluation says so. */
 export class SimulatedClock extends Clock {
@@ -111,21 +111,5 @@ async function deleteRedisKeys(config: AppConfig, pattern: string): Promise<void
     } while (cursor !== '0');
   } finally {
     redis.disconnect();
-  }
-}
-
-function withDatabase(databaseUrl: string, database: string): string {
-  const url = new URL(databaseUrl);
-  url.pathname = `/${database}`;
-  return url.toString();
-}
-
-async function withClient<T>(url: string, use: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await use(client);
-  } finally {
-    await client.end();
   }
 }

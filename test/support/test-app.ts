@@ -4,11 +4,11 @@ import { randomBytes } from 'node:crypto';
 import { Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { createApp } from '../../src/app';
 import { AppConfig, loadConfig, loadConfigFromEnvironment } from '../../src/config/app-config';
 import { typeOrmOptions } from '../../src/database/typeorm-options';
+import { withClient, withDatabase } from '../../src/database/postgres-admin';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 
@@ -23,9 +23,9 @@ export class TestDatabase {
   static async create(): Promise<TestDatabase> {
     const base = new URL(loadConfigFromEnvironment().databaseUrl);
     const name = `mos_test_${randomBytes(6).toString('hex')}`;
-    const adminUrl = withDatabase(base, 'postgres');
+    const adminUrl = withDatabase(base.toString(), 'postgres');
     await withClient(adminUrl, (client) => client.query(`CREATE DATABASE ${name}`));
-    return new TestDatabase(name, withDatabase(base, name), adminUrl);
+    return new TestDatabase(name, withDatabase(base.toString(), name), adminUrl);
   }
 
   /** A DataSource on this database, with the app's entities and migrations. */
@@ -105,20 +105,4 @@ export async function startTestApp(env: Record<string, string> = {}, sharing?: T
       if (!sharing) await db.drop();
     },
   };
-}
-
-function withDatabase(base: URL, database: string): string {
-  const url = new URL(base.toString());
-  url.pathname = `/${database}`;
-  return url.toString();
-}
-
-async function withClient<T>(url: string, use: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await use(client);
-  } finally {
-    await client.end();
-  }
 }
