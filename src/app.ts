@@ -1,22 +1,25 @@
-import { INestApplication, LogLevel as NestLogLevel } from '@nestjs/common';
+import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { MicroserviceOptions, Transport } from '@nestjs/microservices';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module';
 import { ErrorFilter } from './common/filters/error.filter';
+import { createAppLogger } from './common/logging/app-logger';
+import { requestLogging } from './common/logging/request-logging.middleware';
 import { createValidationPipe } from './common/validation/validation';
-import { AppConfig, LOG_LEVELS, LogLevel } from './config/app-config';
+import { AppConfig } from './config/app-config';
 
 /**
  * Builds the hybrid app (HTTP + Nest's Redis transport) exactly as production runs it;
- * `main.ts` and the e2e tests both start it through here.
+ * `main.ts` and the e2e tests both start it through here. Everything Nest and our code log goes
+ * through one logger (structured JSON by default, see `common/logging`); the request-logging
+ * middleware comes first, so the rest of each request, body parsing included, runs in its context.
  */
 export async function createApp(config: AppConfig): Promise<INestApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
-    logger: logLevelsFrom(config.logLevel),
-    bodyParser: false,
-  });
+  const logger = createAppLogger(config);
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { logger, bodyParser: false });
+  app.use(requestLogging(logger));
   app.useBodyParser('json', { limit: config.bodyLimit });
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ErrorFilter());
@@ -44,8 +47,4 @@ function setUpSwagger(app: INestApplication): void {
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
-}
-
-function logLevelsFrom(level: LogLevel): NestLogLevel[] {
-  return LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(level) + 1);
 }

@@ -19,7 +19,7 @@ async function bootstrap(): Promise<void> {
       app.close().then(
         () => process.exit(0),
         (error: unknown) => {
-          console.error(error);
+          Logger.fatal(error, 'Bootstrap');
           process.exit(1);
         },
       );
@@ -28,7 +28,8 @@ async function bootstrap(): Promise<void> {
 }
 
 bootstrap().catch((error: unknown) => {
-  // A configuration problem is the operator's to fix: print it plainly, without a stack.
-  console.error(error instanceof ConfigError ? error.message : error);
+  // A configuration problem is the operator's to fix, found before there is a logger: print it plainly, without a stack.
+  if (error instanceof ConfigError) console.error(error.message);
+  else Logger.fatal(error, 'Bootstrap');
   process.exit(1);
 });

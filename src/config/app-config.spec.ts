@@ -31,6 +31,12 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('logs at level log as JSON unless LOG_LEVEL and LOG_FORMAT say otherwise, naming a bad value', () => {
+    expect(loadConfig({})).toMatchObject({ logLevel: 'log', logFormat: 'json' });
+    expect(loadConfig({ LOG_LEVEL: 'warn', LOG_FORMAT: 'pretty' })).toMatchObject({ logLevel: 'warn', logFormat: 'pretty' });
+    expect(problemsOf({ LOG_FORMAT: 'xml' })).toEqual([expect.stringContaining('LOG_FORMAT must be one of json, pretty')]);
+  });
+
   it('requires a real encryption key in production', () => {
     expect(problemsOf({ NODE_ENV: 'production' })).toEqual([expect.stringContaining('ENCRYPTION_KEY is required')]);
   });

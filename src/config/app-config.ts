@@ -8,6 +8,8 @@ export interface AppConfig {
   nodeEnv: 'development' | 'production' | 'test';
   port: number;
   logLevel: LogLevel;
+  /** `json`: one JSON object per line (production); `pretty`: one readable line (a developer's terminal). */
+  logFormat: LogFormat;
   bodyLimit: string;
   databaseUrl: string;
   databasePoolSize: number;
@@ -29,6 +31,12 @@ export interface AppConfig {
   providers: ProviderDefaults;
   performance: PerformanceSettings;
   routing: RoutingSettings;
+  metrics: MetricsSettings;
+}
+
+export interface MetricsSettings {
+  /** Distinct task types named in metric labels per instance; later ones are counted as `other`. */
+  maxTaskTypes: number;
 }
 
 export interface PerformanceSettings {
@@ -81,6 +89,8 @@ export interface ProviderDefaults {
 
 export const LOG_LEVELS = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 const NODE_ENVS = ['development', 'production', 'test'] as const;
 
@@ -107,6 +117,7 @@ export function loadConfig(env: Env): AppConfig {
     nodeEnv,
     port: read.integer('PORT', 3000, 0, 65535),
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'log'),
+    logFormat: read.oneOf('LOG_FORMAT', LOG_FORMATS, 'json'),
     bodyLimit: read.matching('BODY_LIMIT', /^\d+(b|kb|mb)$/i, '1mb', 'a size such as 512kb or 1mb'),
     databaseUrl: read.url('DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/model_orchestration', ['postgres:', 'postgresql:']),
     databasePoolSize: read.integer('DATABASE_POOL_SIZE', 10, 1, 200),
@@ -137,6 +148,9 @@ export function loadConfig(env: Env): AppConfig {
       costWeight: read.number('ROUTING_COST_WEIGHT', 1, 0, 1_000_000),
       breakerThreshold: read.integer('ROUTING_BREAKER_THRESHOLD', 5, 1, 1000),
       breakerCooldownMs: read.number('ROUTING_BREAKER_COOLDOWN_SECONDS', 30, 0.1, 86_400) * 1000,
+    },
+    metrics: {
+      maxTaskTypes: read.integer('METRICS_MAX_TASK_TYPES', 50, 0, 10_000),
     },
   };
 

@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
+import { runOutsideRequestContext } from '../common/logging/request-context';
 import { AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
 import { createRedisClient } from '../redis/redis.module';
@@ -45,7 +46,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       this.kickedWhileDraining = true;
       return;
     }
-    this.draining = this.drain().finally(() => (this.draining = null));
+    // A pass relays every instance's pending events, not the kicking request's: its log lines carry no request id.
+    this.draining = runOutsideRequestContext(() => this.drain()).finally(() => (this.draining = null));
   }
 
   /** Publishes everything pending; resolves when a pass finds nothing or Redis refuses. */

@@ -1,6 +1,7 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
-import { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/common';
+import { BeforeApplicationShutdown, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Job } from 'bullmq';
+import { runWithRequestId } from '../common/logging/request-context';
 import { AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
 import { JobName, QueueName } from '../queue/queue.module';
@@ -13,6 +14,8 @@ import { InferenceService, QueuedJob } from './inference.service';
  */
 @Processor(QueueName.Inference)
 export class InferenceProcessor extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(InferenceProcessor.name);
+
   constructor(
     @InjectConfig() private readonly config: AppConfig,
     private readonly inference: InferenceService,
@@ -32,9 +35,22 @@ export class InferenceProcessor extends WorkerHost implements OnApplicationBoots
   async process(job: Job<QueuedJob>): Promise<void> {
     switch (job.name) {
       case JobName.Infer:
-        return this.inference.runQueued(job.data.requestId, job.data.request, job.attemptsMade + 1 < (job.opts.attempts ?? 1));
+        // Logged as part of the request it runs, as the synchronous request would be.
+        return runWithRequestId(job.data.requestId, () => this.infer(job));
       default:
         throw new Error(`No handler for job ${job.name}`);
+    }
+  }
+
+  private async infer(job: Job<QueuedJob>): Promise<void> {
+    const attempt = job.attemptsMade + 1;
+    const attempts = job.opts.attempts ?? 1;
+    try {
+      await this.inference.runQueued(job.data.requestId, job.data.request, attempt < attempts);
+    } catch (error) {
+      // The stack stays with the job in BullMQ; an expected retry is not worth one in the logs.
+      this.logger.warn(`Queued request failed (try ${attempt} of ${attempts}): ${error instanceof Error ? error.message : String(error)}`);
+      throw error;
     }
   }
 }

@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import type { Response } from 'express';
 import { DomainError, ValidationFailed } from '../common/errors/domain-error';
 import { ErrorCode, HTTP_STATUS_OF } from '../common/errors/error-code';
+import { logServiceFailure } from '../common/filters/error.filter';
 import { sendOpenAiError } from './openai-error';
 
 /**
@@ -19,7 +20,9 @@ export class OpenAiErrorFilter implements ExceptionFilter {
       response.end();
       return;
     }
-    sendOpenAiError(response, this.toDomainError(exception));
+    const error = this.toDomainError(exception);
+    logServiceFailure(this.logger, error);
+    sendOpenAiError(response, error);
   }
 
   private toDomainError(exception: unknown): DomainError {

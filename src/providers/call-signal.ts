@@ -31,10 +31,3 @@ export function confidenceFromLogprobs(logprobs: readonly number[]): number | nu
   const mean = finite.reduce((sum, lp) => sum + lp, 0) / finite.length;
   return Math.min(1, Math.max(0, Math.exp(mean)));
 }
-
-/** Removes anything that looks like a bearer token or API key from a provider's message. */
-export function redactSecrets(message: string, ...secrets: (string | null | undefined)[]): string {
-  let clean = message;
-  for (const secret of secrets) if (secret) clean = clean.split(secret).join('[redacted]');
-  return clean.replace(/\b(sk|pk|key)-[A-Za-z0-9_-]{8,}/g, '[redacted]').replace(/Bearer\s+\S+/gi, 'Bearer [redacted]');
-}

@@ -1,4 +1,5 @@
-import { CallSignal, redactSecrets } from './call-signal';
+import { redactSecrets } from '../common/secrets/redact-secrets';
+import { CallSignal } from './call-signal';
 import { ProviderError, ProviderErrorCode } from './provider-error';
 import { CallControl, ProviderTarget } from './provider.types';
 

@@ -14,6 +14,7 @@ describe('graceful shutdown on SIGTERM', () => {
   let openai: FakeServer;
   let service: ChildProcess;
   let baseUrl: string;
+  let output = '';
 
   beforeAll(async () => {
     db = await TestDatabase.create();
@@ -32,11 +33,13 @@ describe('graceful shutdown on SIGTERM', () => {
         REDIS_KEY_PREFIX: db.name,
         ADMIN_TOKEN,
         SHUTDOWN_GRACE_MS: '1500',
-        LOG_LEVEL: 'warn',
+        // The 'draining' line tells the test when the signal has been handled.
+        LOG_LEVEL: 'log',
         MODELS_DIR: join(db.name, 'none'),
       },
-      stdio: 'ignore',
+      stdio: ['ignore', 'pipe', 'ignore'],
     });
+    service.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     await waitUntil(async () => (await fetch(`${baseUrl}/health`).catch(() => null))?.status === 200, 30_000, 200);
     for (const model_id of ['quick-enough', 'too-slow']) {
       await registerModelAt(baseUrl, { model_id, provider: 'openai', capabilities: ['chat'], api_url: openai.url });
@@ -63,6 +66,7 @@ describe('graceful shutdown on SIGTERM', () => {
 
       const exited = once(service, 'exit');
       service.kill('SIGTERM');
+      await waitUntil(() => output.includes('SIGTERM: draining'));
       const late = await chat('quick-enough', 'req-after-sigterm').catch(() => null);
       if (late) expect(late.status).toBe(503);
 

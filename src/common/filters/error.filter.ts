@@ -8,7 +8,8 @@ import { requestIdOf } from '../http/request-id.middleware';
 /**
  * The one place where failures become the SPEC's error shape: an HTTP response body for
  * HTTP requests, the `err` of Nest's reply for Redis commands. Unexpected errors are logged
- * and answered as `internal_error` without their message, which may hold internals.
+ * and answered as `internal_error` without their message, which may hold internals; failures
+ * of the service's own (a provider failed, no model was available) are logged as warnings.
  */
 @Catch()
 export class ErrorFilter implements ExceptionFilter {
@@ -16,6 +17,7 @@ export class ErrorFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): Observable<never> | void {
     const error = this.toDomainError(exception);
+    logServiceFailure(this.logger, error);
     if (host.getType() === 'rpc') return throwError(() => error.toBody().error);
 
     const response = host.switchToHttp().getResponse<Response>();
@@ -36,6 +38,13 @@ export class ErrorFilter implements ExceptionFilter {
 
     this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     return new DomainError(ErrorCode.Internal, 'Internal error');
+  }
+}
+
+/** A 5xx the service answers on purpose (502 provider_error, 503 no_model_available...) is worth an operator's look. */
+export function logServiceFailure(logger: Logger, error: DomainError): void {
+  if (HTTP_STATUS_OF[error.code] >= 500 && error.code !== ErrorCode.Internal) {
+    logger.warn(error.message, { code: error.code, details: error.details });
   }
 }
 

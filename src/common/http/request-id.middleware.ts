@@ -2,6 +2,7 @@ import { Injectable, NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { ValidationFailed } from '../errors/domain-error';
+import { assignRequestId } from '../logging/request-context';
 
 export const REQUEST_ID_HEADER = 'X-Request-Id';
 export const REQUEST_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -13,8 +14,8 @@ export function requestIdOf(response: Response): string | undefined {
 
 /**
  * Gives an inference request its id before anything else runs (SPEC 'Decisions'): the caller's
- * `X-Request-Id` when valid, else a new UUID; echoed in the response header, and added by the
- * error filter to every error body of the request.
+ * `X-Request-Id` when valid, else a new UUID; echoed in the response header, added by the
+ * error filter to every error body of the request, and carried by every log line of the request.
  */
 @Injectable()
 export class RequestIdMiddleware implements NestMiddleware {
@@ -26,6 +27,7 @@ export class RequestIdMiddleware implements NestMiddleware {
     const id = given ?? randomUUID();
     (response.locals as { requestId?: string }).requestId = id;
     response.setHeader(REQUEST_ID_HEADER, id);
+    assignRequestId(id);
     next();
   }
 }

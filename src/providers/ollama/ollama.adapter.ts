@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { CallSignal, confidenceFromLogprobs, redactSecrets } from '../call-signal';
+import { redactSecrets } from '../../common/secrets/redact-secrets';
+import { CallSignal, confidenceFromLogprobs } from '../call-signal';
 import { ProviderError, ProviderErrorCode } from '../provider-error';
 import {
   ChatCall,
