@@ -1,9 +1,11 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
+import { Sql } from './sql';
 import { typeOrmOptions } from './typeorm-options';
 
+@Global()
 @Module({
   imports: [
     TypeOrmModule.forRootAsync({
@@ -11,5 +13,7 @@ import { typeOrmOptions } from './typeorm-options';
       useFactory: (config: AppConfig) => ({ ...typeOrmOptions(config), retryAttempts: 3, retryDelay: 1000 }),
     }),
   ],
+  providers: [Sql],
+  exports: [Sql],
 })
 export class DatabaseModule {}

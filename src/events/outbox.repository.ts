@@ -1,7 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { SqlStep } from '../database/sql';
 import { OutgoingEvent } from './event-contracts';
+
+export interface OutboxBacklog {
+  pending: number;
+  oldestAgeSeconds: number;
+}
 
 export interface PendingEvent {
   id: string;
@@ -15,12 +21,18 @@ export class OutboxRepository {
 
   /** Adds events inside the caller's transaction, so they exist exactly when the business change does. */
   async add(manager: EntityManager, events: OutgoingEvent[]): Promise<void> {
-    if (events.length === 0) return;
-    await manager.query(
-      `INSERT INTO outbox_events (pattern, payload)
-       SELECT e.pattern, e.payload FROM jsonb_to_recordset($1::jsonb) AS e(pattern text, payload jsonb)`,
-      [JSON.stringify(events.map((e) => ({ pattern: e.name, payload: e.payload })))],
-    );
+    const step = this.addStep(events);
+    if (step) await manager.query(step.sql, step.params);
+  }
+
+  /** The statement that adds events, for an atomic write with the business change; null when there are none. */
+  addStep(events: OutgoingEvent[]): SqlStep | null {
+    if (events.length === 0) return null;
+    return {
+      sql: `INSERT INTO outbox_events (pattern, payload)
+            SELECT e.pattern, e.payload FROM jsonb_to_recordset($1::jsonb) AS e(pattern text, payload jsonb)`,
+      params: [JSON.stringify(events.map((e) => ({ pattern: e.name, payload: e.payload })))],
+    };
   }
 
   /**
@@ -50,5 +62,14 @@ export class OutboxRepository {
   /** Published events are kept a while for audit, then removed. */
   async prunePublished(olderThanMs: number): Promise<void> {
     await this.dataSource.query(`DELETE FROM outbox_events WHERE published_at < now() - make_interval(secs => $1)`, [olderThanMs / 1000]);
+  }
+
+  /** Events waiting to be relayed, and how long the oldest has waited (0 when none): the relay's lag. */
+  async backlog(): Promise<OutboxBacklog> {
+    const [row] = await this.dataSource.query<{ pending: number; oldest_age_seconds: number | null }[]>(
+      `SELECT count(*)::int AS pending, EXTRACT(EPOCH FROM now() - min(created_at))::float8 AS oldest_age_seconds
+       FROM outbox_events WHERE published_at IS NULL`,
+    );
+    return { pending: row.pending, oldestAgeSeconds: Math.max(0, row.oldest_age_seconds ?? 0) };
   }
 }

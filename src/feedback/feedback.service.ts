@@ -42,6 +42,8 @@ export class FeedbackService {
     const createdAt = this.clock.now();
     const userKey = dto.metadata?.user_id ?? ANONYMOUS;
     const qualityRating = dto.quality_rating ?? null;
+    // The updated scores include every outcome recorded so far, the judged request's too.
+    await this.performance.foldPending();
 
     const { request, scores } = await this.dataSource.transaction(async (manager) => {
       const request = await this.inference.requestForFeedback(manager, dto.request_id);

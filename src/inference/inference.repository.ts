@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { DomainError } from '../common/errors/domain-error';
 import { ErrorCode } from '../common/errors/error-code';
+import { Sql, SqlStep } from '../database/sql';
 import { InferenceRequestEntity } from './inference-request.entity';
 
 export type RunningRequest = Pick<InferenceRequestEntity, 'id' | 'kind' | 'taskType' | 'requestedModelId' | 'metadata' | 'createdAt'>;
@@ -12,32 +13,41 @@ const UNIQUE_VIOLATION = '23505';
 
 @Injectable()
 export class InferenceRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly sql: Sql,
+  ) {}
 
   /** Records a request as running or queued; a caller-chosen id already in use is a 409. */
   async insert(request: RunningRequest, status: 'running' | 'queued'): Promise<void> {
     try {
-      await this.dataSource.query(
+      await this.sql.query(
         `INSERT INTO inference_requests (id, kind, status, task_type, requested_model_id, metadata, created_at)
          VALUES ($1, $2, $7, $3, $4, $5, $6)`,
         [request.id, request.kind, request.taskType, request.requestedModelId, request.metadata, request.createdAt, status],
       );
     } catch (error) {
-      if (error instanceof QueryFailedError && (error.driverError as { code?: string }).code === UNIQUE_VIOLATION) {
+      if ((error as { code?: string }).code === UNIQUE_VIOLATION) {
         throw new DomainError(ErrorCode.Conflict, `Request id "${request.id}" is already in use`, { request_id: request.id });
       }
       throw error;
     }
   }
 
-  /** Writes the outcome; runs inside the caller's transaction with the request's events. */
+  /** Writes the outcome inside the caller's transaction. */
   async finalize(manager: EntityManager, outcome: RequestOutcome): Promise<void> {
-    await manager.query(
-      `UPDATE inference_requests SET status = $2, model_id = $3, provider = $4, attempts = $5, prompt_tokens = $6,
-              completion_tokens = $7, total_tokens = $8, cost = $9, latency_ms = $10, finish_reason = $11, error = $12,
-              response = $13, completed_at = $14
-        WHERE id = $1`,
-      [
+    const { sql, params } = this.finalizeStep(outcome);
+    await manager.query(sql, params);
+  }
+
+  /** The statement that writes the outcome, for an atomic write with the request's events and observations. */
+  finalizeStep(outcome: RequestOutcome): SqlStep {
+    return {
+      sql: `UPDATE inference_requests SET status = $2, model_id = $3, provider = $4, attempts = $5, prompt_tokens = $6,
+                   completion_tokens = $7, total_tokens = $8, cost = $9, latency_ms = $10, finish_reason = $11, error = $12,
+                   response = $13, completed_at = $14
+             WHERE id = $1`,
+      params: [
         outcome.id,
         outcome.status,
         outcome.modelId,
@@ -53,7 +63,7 @@ export class InferenceRepository {
         outcome.response === null ? null : JSON.stringify(outcome.response),
         outcome.completedAt,
       ],
-    );
+    };
   }
 
   /**
@@ -88,4 +98,59 @@ export class InferenceRepository {
   findById(id: string): Promise<InferenceRequestEntity | null> {
     return this.dataSource.getRepository(InferenceRequestEntity).findOneBy({ id });
   }
+
+  /**
+   * The newest requests that failed (`failed`) or completed after a fallback (`fallback`: a
+   * non-empty fallback trail), or both; served by `inference_requests_failures_fallbacks_idx`.
+   */
+  async findRecentFailuresAndFallbacks(outcome: RecentOutcome | undefined, limit: number): Promise<FailureOrFallback[]> {
+    const rows: FailureOrFallbackRow[] = await this.dataSource.query(
+      `SELECT id, status, task_type, requested_model_id, model_id, provider, attempts, error, created_at, completed_at
+         FROM inference_requests
+        WHERE ${RECENT_OUTCOME_FILTERS[outcome ?? 'any']}
+        ORDER BY created_at DESC, id DESC
+        LIMIT $1`,
+      [limit],
+    );
+    return rows.map((row) => ({
+      id: row.id,
+      status: row.status,
+      taskType: row.task_type,
+      requestedModelId: row.requested_model_id,
+      modelId: row.model_id,
+      provider: row.provider,
+      attempts: row.attempts,
+      error: row.error,
+      createdAt: row.created_at,
+      completedAt: row.completed_at,
+    }));
+  }
 }
+
+export const RECENT_OUTCOMES = ['failed', 'fallback'] as const;
+export type RecentOutcome = (typeof RECENT_OUTCOMES)[number];
+
+export type FailureOrFallback = Pick<
+  InferenceRequestEntity,
+  'id' | 'status' | 'taskType' | 'requestedModelId' | 'modelId' | 'provider' | 'attempts' | 'error' | 'createdAt' | 'completedAt'
+>;
+
+interface FailureOrFallbackRow {
+  id: string;
+  status: InferenceRequestEntity['status'];
+  task_type: string;
+  requested_model_id: string | null;
+  model_id: string | null;
+  provider: string | null;
+  attempts: InferenceRequestEntity['attempts'];
+  error: InferenceRequestEntity['error'];
+  created_at: Date;
+  completed_at: Date | null;
+}
+
+/** Each implies the predicate of the partial index `inference_requests_failures_fallbacks_idx` (the `any` one is it). */
+const RECENT_OUTCOME_FILTERS: Record<RecentOutcome | 'any', string> = {
+  failed: `status = 'failed'`,
+  fallback: `status = 'completed' AND attempts <> '[]'::jsonb`,
+  any: `(status = 'failed' OR (status = 'completed' AND attempts <> '[]'::jsonb))`,
+};

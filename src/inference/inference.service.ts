@@ -7,6 +7,7 @@ import { Clock } from '../common/clock';
 import { DomainError } from '../common/errors/domain-error';
 import { ErrorCode } from '../common/errors/error-code';
 import { AppConfig } from '../config/app-config';
+import { Sql } from '../database/sql';
 import { InjectConfig } from '../config/config.module';
 import { EventName, OutgoingEvent } from '../events/event-contracts';
 import { OutboxRelay } from '../events/outbox-relay.service';
@@ -87,6 +88,7 @@ export class InferenceService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly routing: RoutingService,
     private readonly providers: ProvidersService,
+    private readonly sql: Sql,
     private readonly requests: InferenceRepository,
     private readonly outbox: OutboxRepository,
     private readonly relay: OutboxRelay,
@@ -463,8 +465,8 @@ export class InferenceService {
       events: OutgoingEvent[];
     },
   ): Promise<void> {
-    const scores = await this.dataSource.transaction(async (manager) => {
-      await this.requests.finalize(manager, {
+    await this.sql.atomically([
+      this.requests.finalizeStep({
         id: requestId,
         status,
         modelId: outcome.modelId,
@@ -479,12 +481,12 @@ export class InferenceService {
         error: outcome.error,
         response: outcome.response,
         completedAt: this.clock.now(),
-      });
-      await this.outbox.add(manager, outcome.events);
-      return (await this.performance.record(manager, outcome.observations)).scores;
-    });
-    this.performance.committed(scores);
+      }),
+      this.outbox.addStep(outcome.events),
+      this.performance.observationsStep(outcome.observations),
+    ]);
     this.relay.kick();
+    if (outcome.observations.length > 0) this.performance.foldSoon();
   }
 
   /** Each failed provider call counts against its model, with no quality signal. */

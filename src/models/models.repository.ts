@@ -24,6 +24,11 @@ export class ModelsRepository {
     return query.getMany();
   }
 
+  /** Every model, enabled or not, ordered like `findEnabled`. */
+  findAll(): Promise<ModelEntity[]> {
+    return this.models.find({ order: { provider: 'ASC', id: 'ASC' } });
+  }
+
   findById(id: string): Promise<ModelEntity | null> {
     return this.models.findOneBy({ id });
   }

@@ -1,9 +1,11 @@
-import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { SecretBox } from '../common/crypto/secret-box';
 import { ModelNotFound } from '../common/errors/domain-error';
 import { AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
 import { ProvidersService } from '../providers/providers.service';
+import { ChangeFeed } from '../redis/change-feed';
+import { RedisService } from '../redis/redis.module';
 import { CircuitBreaker } from '../routing/circuit-breaker';
 import { discoverLocalModels } from './catalogue/local-model-discovery';
 import { loadCatalogue } from './catalogue/catalogue';
@@ -16,9 +18,17 @@ import { ModelsRepository } from './models.repository';
 const DEFAULT_CONTEXT_LENGTH = 4096;
 const DEFAULT_TOKEN_LIMIT = 4096;
 
+/**
+ * The model registry. Routing reads it on every request, so each instance keeps every model in
+ * memory (in the database's order) and reloads them when an instance announces a change through
+ * Redis; a model id not in memory yet (registered on another instance a moment ago) is looked up
+ * in the database. `GET /api/models` always reads the database.
+ */
 @Injectable()
-export class ModelsService implements OnApplicationBootstrap {
+export class ModelsService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(ModelsService.name);
+  private readonly changes: ChangeFeed;
+  private registry: ModelEntity[] = [];
 
   constructor(
     @InjectConfig() private readonly config: AppConfig,
@@ -26,7 +36,10 @@ export class ModelsService implements OnApplicationBootstrap {
     private readonly secrets: SecretBox,
     private readonly providers: ProvidersService,
     private readonly breaker: CircuitBreaker,
-  ) {}
+    redis: RedisService,
+  ) {
+    this.changes = redis.changeFeed('models');
+  }
 
   /** Refreshes the built-in catalogue, then registers every GGUF file found in MODELS_DIR. */
   async onApplicationBootstrap(): Promise<void> {
@@ -43,6 +56,17 @@ export class ModelsService implements OnApplicationBootstrap {
       discovered.map((registration) => applyRegistration(new ModelEntity(), registration, 'discovered')),
     );
     if (discovered.length > 0) this.logger.log(`Found ${discovered.length} local model file(s) in ${this.config.providers.local.modelsDir}`);
+
+    if (!(await this.changes.follow(() => void this.reload()))) {
+      this.logger.warn('Models registered on other instances are picked up when first requested until Redis is reachable');
+    }
+    await this.reload();
+    // Another instance may run an older catalogue (a rolling deploy): it reloads what this one refreshed.
+    this.changes.announce(this.registry.map((m) => m.id));
+  }
+
+  onApplicationShutdown(): void {
+    this.changes.close();
   }
 
   async list(query: ListModelsQueryDto): Promise<ModelView[]> {
@@ -55,28 +79,28 @@ export class ModelsService implements OnApplicationBootstrap {
 
   /** A registered, enabled model, or ModelNotFound. */
   async get(id: string): Promise<ModelEntity> {
-    const model = await this.repository.findById(id);
-    if (!model?.enabled) throw new ModelNotFound(id);
+    const model = await this.find(id);
+    if (!model.enabled) throw new ModelNotFound(id);
     return model;
   }
 
   /** A registered model, enabled or not (history outlives a model being switched off). */
   async find(id: string): Promise<ModelEntity> {
-    const model = await this.repository.findById(id);
+    const model = this.registry.find((m) => m.id === id) ?? (await this.repository.findById(id));
     if (!model) throw new ModelNotFound(id);
     return model;
   }
 
   findEnabled(): Promise<ModelEntity[]> {
-    return this.repository.findEnabled({});
+    return Promise.resolve(this.registry.filter((m) => m.enabled));
   }
 
   findWithCapability(capability: string): Promise<ModelEntity[]> {
-    return this.repository.findEnabled({ capabilities: [capability] });
+    return this.findWithAnyCapability([capability]);
   }
 
   findWithAnyCapability(capabilities: string[]): Promise<ModelEntity[]> {
-    return this.repository.findEnabled({ capabilities });
+    return Promise.resolve(this.registry.filter((m) => m.enabled && m.capabilities.some((c) => capabilities.includes(c))));
   }
 
   /**
@@ -89,7 +113,18 @@ export class ModelsService implements OnApplicationBootstrap {
     if (dto.configuration?.api_key !== undefined) model.apiKeySealed = this.secrets.seal(dto.configuration.api_key);
     const saved = await this.repository.save(model);
     this.logger.log(`${existing ? 'Updated' : 'Registered'} model ${saved.id} (${saved.provider})`);
+    await this.reload();
+    this.changes.announce([saved.id]);
     return this.view(saved);
+  }
+
+  /** Every model, enabled or not, in the order listings use. */
+  private async reload(): Promise<void> {
+    try {
+      this.registry = await this.repository.findAll();
+    } catch (error) {
+      this.logger.warn(`Could not reload the model registry: ${String(error)}`);
+    }
   }
 
   private view(model: ModelEntity): ModelView {

@@ -27,6 +27,8 @@ export class PerformanceReportService {
     const models = query.model_id ? [await this.models.find(query.model_id)] : await this.models.findEnabled();
     const { from, granularity } = parseTimeRange(query.time_range ?? DEFAULT_TIME_RANGE, this.clock.now(), query.granularity);
     const buckets = await this.rollups.sums(models.map((m) => m.id), granularity, from, query.task_type);
+    // Scores as of every outcome recorded so far (automatic observations are folded in shortly after each request).
+    await this.performance.foldPending();
     return { models: models.map((model) => this.modelReport(model, buckets.filter((b) => b.modelId === model.id), granularity, query.task_type)) };
   }
 

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { SqlStep } from '../database/sql';
 import { COUNTING } from './rollup.repository';
 import { ALL_TASKS, DecayedSums, ScoringRules } from './scoring';
 
@@ -34,6 +35,9 @@ interface ScoreRecord {
   decayed_to: Date;
 }
 
+/** Serializes folds and resets of scores, across instances (pg_advisory_xact_lock key). */
+const SCORES_LOCK = 7_958_303;
+
 /** How evidence is decayed and bounded; see `ScoringRules`. */
 export type EvidenceRules = Pick<ScoringRules, 'halfLifeMs' | 'maxEvidence'>;
 
@@ -60,19 +64,53 @@ function merged(column: string, weight: string): string {
 export class PerformanceRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** Appends observations; returns their ids in order. */
+  /** Appends observations already added to the scores (feedback); returns their ids in order. */
   async insertObservations(manager: EntityManager, observations: NewObservation[]): Promise<string[]> {
     if (observations.length === 0) return [];
-    const rows: { id: string }[] = await manager.query(
-      `INSERT INTO performance_observations (model_id, task_type, source, request_id, success, quality, weight, observed_at)
-       SELECT e->>'model_id', e->>'task_type', e->>'source', e->>'request_id', (e->>'success')::boolean,
-              (e->>'quality')::float8, (e->>'weight')::float8, (e->>'observed_at')::timestamptz
-         FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(e, n)
-        ORDER BY n
-       RETURNING id`,
-      [JSON.stringify(observations.map(toRecord))],
-    );
+    const { sql, params } = this.observationsStep(observations, { folded: true });
+    const rows: { id: string }[] = await manager.query(sql, params);
     return rows.map((r) => r.id);
+  }
+
+  /**
+   * The statement that appends observations; `folded: false` leaves them for `foldPending` to add
+   * to the scores. Part of a caller's atomic write (the request's outcome).
+   */
+  observationsStep(observations: NewObservation[], { folded }: { folded: boolean }): SqlStep {
+    return {
+      sql: `INSERT INTO performance_observations (model_id, task_type, source, request_id, success, quality, weight, observed_at, folded)
+            SELECT e->>'model_id', e->>'task_type', e->>'source', e->>'request_id', (e->>'success')::boolean,
+                   (e->>'quality')::float8, (e->>'weight')::float8, (e->>'observed_at')::timestamptz, $2
+              FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(e, n)
+             ORDER BY n
+            RETURNING id`,
+      params: [JSON.stringify(observations.map(toRecord)), folded],
+    };
+  }
+
+  /**
+   * Adds up to `limit` observations written unfolded to the scores, oldest first, and marks them
+   * folded, in one transaction; returns the updated score rows and how many observations were
+   * taken. Voided observations and those recorded before a reset of their model are marked
+   * without counting. Folds and resets take turns (one advisory lock), so a reset never rebuilds
+   * from evidence a fold is adding at the same moment.
+   */
+  async foldPending(limit: number, rules: EvidenceRules): Promise<{ taken: number; scores: ScoreRow[] }> {
+    return this.dataSource.transaction(async (manager) => {
+      await manager.query(`SELECT pg_advisory_xact_lock(${SCORES_LOCK})`);
+      const rows: (ReturnType<typeof toRecord> & { counted: boolean })[] = await manager.query(
+        `WITH taken AS (
+           UPDATE performance_observations o SET folded = true
+            WHERE o.id IN (SELECT id FROM performance_observations WHERE NOT folded ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
+           RETURNING o.model_id, o.task_type, o.source, o.request_id, o.success, o.quality, o.weight, o.observed_at,
+                     ${COUNTING} AS counted
+         )
+         SELECT * FROM taken`,
+        [limit],
+      );
+      const counted = rows.filter((r) => r.counted).map(fromRecord);
+      return { taken: rows.length, scores: await this.addToScores(manager, counted, rules) };
+    });
   }
 
   /**
@@ -128,8 +166,8 @@ export class PerformanceRepository {
   }
 
   /**
-   * Voids an observation; returns it (to be taken out of the scores) unless a reset since it
-   * was recorded has already taken it out.
+   * Voids an observation; returns it (to be taken out of the scores) unless it is not in them:
+   * not folded yet (the fold will skip it), or taken out by a reset since it was recorded.
    */
   async voidObservation(manager: EntityManager, id: string): Promise<NewObservation | null> {
     const rows: (ReturnType<typeof toRecord> & { counted: boolean })[] = await manager.query(
@@ -138,7 +176,7 @@ export class PerformanceRepository {
          UPDATE performance_observations o SET voided_at = now()
           WHERE o.id = $1 AND o.voided_at IS NULL
          RETURNING o.model_id, o.task_type, o.source, o.request_id, o.success, o.quality, o.weight, o.observed_at,
-                   NOT EXISTS (SELECT 1 FROM performance_resets r
+                   o.folded AND NOT EXISTS (SELECT 1 FROM performance_resets r
                                 WHERE r.model_id = o.model_id AND r.task_type IN (o.task_type, '${ALL_TASKS}')
                                   AND r.reset_at >= o.recorded_at) AS counted
        )
@@ -146,17 +184,7 @@ export class PerformanceRepository {
       [id],
     );
     const row = rows[0];
-    if (!row?.counted) return null;
-    return {
-      modelId: row.model_id,
-      taskType: row.task_type,
-      source: row.source,
-      requestId: row.request_id,
-      success: row.success,
-      quality: row.quality,
-      weight: row.weight,
-      observedAt: new Date(row.observed_at),
-    };
+    return row?.counted ? fromRecord(row) : null;
   }
 
   /**
@@ -166,6 +194,7 @@ export class PerformanceRepository {
    */
   async reset(modelId: string, taskTypes: string[] | null, rules: EvidenceRules): Promise<ScoreRow[]> {
     return this.dataSource.transaction(async (manager) => {
+      await manager.query(`SELECT pg_advisory_xact_lock(${SCORES_LOCK})`);
       await manager.query(
         `INSERT INTO performance_resets (model_id, task_type, reset_at) SELECT $1, unnest($2::text[]), now()
          ON CONFLICT (model_id, task_type) DO UPDATE SET reset_at = EXCLUDED.reset_at`,
@@ -180,7 +209,7 @@ export class PerformanceRepository {
           modelId,
           taskTypes,
         ]);
-        // Rebuilt from the observations that still count, decayed to now and brought down to the cap.
+        // Rebuilt from the folded observations that still count (the fold adds the others), decayed to now and brought down to the cap.
         await manager.query(
           `INSERT INTO performance_scores (model_id, task_type, weight_sum, success_sum, quality_weight, quality_sum, quality_sq_sum, decayed_to)
            SELECT $1::text, '${ALL_TASKS}', w * ${capFactor('w')}, sw * ${capFactor('w')}, qw * ${capFactor('qw')}, q * ${capFactor('qw')},
@@ -191,7 +220,7 @@ export class PerformanceRepository {
                           sum(coalesce(o.quality, 0) * o.weight * ${decay('o.observed_at', 'now()')}) AS q,
                           sum(coalesce(o.quality, 0) ^ 2 * o.weight * ${decay('o.observed_at', 'now()')}) AS q2
                      FROM performance_observations o
-                    WHERE o.model_id = $1::text AND ${COUNTING}
+                    WHERE o.model_id = $1::text AND o.folded AND ${COUNTING}
                    HAVING count(*) > 0) rebuilt`,
           [modelId, rules.halfLifeMs, rules.maxEvidence],
         );
@@ -221,6 +250,19 @@ function toRecord(o: NewObservation) {
     quality: o.quality,
     weight: o.weight,
     observed_at: o.observedAt.toISOString(),
+  };
+}
+
+function fromRecord(r: ReturnType<typeof toRecord>): NewObservation {
+  return {
+    modelId: r.model_id,
+    taskType: r.task_type,
+    source: r.source,
+    requestId: r.request_id,
+    success: r.success,
+    quality: r.quality,
+    weight: r.weight,
+    observedAt: new Date(r.observed_at),
   };
 }
 

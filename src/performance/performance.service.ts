@@ -1,12 +1,12 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import Redis from 'ioredis';
-import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock';
 import { AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
 import { ModelEntity } from '../models/model.entity';
-import { RedisService, createRedisClient } from '../redis/redis.module';
+import { SqlStep } from '../database/sql';
+import { ChangeFeed } from '../redis/change-feed';
+import { RedisService } from '../redis/redis.module';
 import { ModelScores } from '../routing/ranking';
 import { NewObservation, PerformanceRepository, ScoreRow } from './performance.repository';
 import { baselineScores } from './priors';
@@ -14,29 +14,35 @@ import { ALL_TASKS, posteriorAt, ScorePosterior, ScoringRules, scoresAt } from '
 
 /** Other instances reload a changed model's scores at most this often. */
 const RELOAD_DEBOUNCE_MS = 100;
+/** How long new automatic observations gather before one fold adds them to the scores. */
+const FOLD_DELAY_MS = 20;
+/** A fold also runs this often, for what other instances left behind (a crash between write and fold). */
+const FOLD_POLL_MS = 1000;
+const FOLD_BATCH = 1000;
 
 /**
- * Scores of models per task type: read by routing on every request (from memory), written with
- * each observation in the caller's transaction. Each instance keeps every score row in memory;
- * after a commit the writer updates its own copy and tells the others through Redis, which
- * reload the changed models from the database.
+ * Scores of models per task type: read by routing on every request (from memory). Feedback is
+ * added to them in the caller's transaction (it answers with the updated scores); automatic
+ * observations are written with the request's outcome and folded in shortly after, in batches
+ * (see `foldSoon`). Each instance keeps every score row in memory; after a commit the writer
+ * updates its own copy and tells the others through Redis, which reload the changed models.
  */
 @Injectable()
 export class PerformanceService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(PerformanceService.name);
   private readonly rules: ScoringRules;
   private readonly scores = new Map<string, ScoreRow>();
-  private readonly channel: string;
-  private readonly subscriber: Redis;
+  private readonly changes: ChangeFeed;
   private readonly stale = new Set<string>();
-  /** Lets an instance ignore its own change notices. */
-  private readonly instanceId = randomUUID();
   private reloadTimer: NodeJS.Timeout | undefined;
+  private foldTimer: NodeJS.Timeout | undefined;
+  private foldPoller: NodeJS.Timeout | undefined;
+  private folding: Promise<void> | null = null;
 
   constructor(
     @InjectConfig() private readonly config: AppConfig,
     private readonly repository: PerformanceRepository,
-    private readonly redis: RedisService,
+    redis: RedisService,
     private readonly clock: Clock,
   ) {
     this.rules = {
@@ -44,24 +50,25 @@ export class PerformanceService implements OnApplicationBootstrap, OnApplication
       priorWeight: config.performance.priorWeight,
       maxEvidence: config.performance.maxEvidence,
     };
-    this.channel = `${config.redisKeyPrefix}:performance:changed`;
-    this.subscriber = createRedisClient(config, 'model-orchestration-performance', { maxRetriesPerRequest: null });
+    this.changes = redis.changeFeed('performance');
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    this.subscriber.on('message', (_channel: string, message: string) => {
-      const notice = JSON.parse(message) as ChangeNotice;
-      if (notice.from !== this.instanceId) this.markStale(notice.modelIds);
-    });
-    await this.subscriber.subscribe(this.channel).catch((error: unknown) => {
-      this.logger.warn(`Score changes from other instances are not followed until Redis is reachable: ${String(error)}`);
-    });
+    if (!(await this.changes.follow((modelIds) => this.markStale(modelIds)))) {
+      this.logger.warn('Score changes from other instances are not followed until Redis is reachable');
+    }
     this.replace(await this.repository.allScores());
+    this.foldPoller = setInterval(() => this.foldSoon(), FOLD_POLL_MS);
+    this.foldSoon();
   }
 
-  onApplicationShutdown(): void {
+  /** Runs after in-flight requests have recorded their outcome, so their observations count before the instance goes. */
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.foldPoller);
+    clearTimeout(this.foldTimer);
     clearTimeout(this.reloadTimer);
-    this.subscriber.disconnect();
+    await this.foldPending();
+    this.changes.close();
   }
 
   /** The model's current scores for a task type (its registered baseline until there is evidence). */
@@ -96,6 +103,46 @@ export class PerformanceService implements OnApplicationBootstrap, OnApplication
     return { observationIds, scores };
   }
 
+  /**
+   * The statement that writes automatic observations as part of the caller's atomic write; call
+   * `foldSoon` after it committed. Null when there is nothing to write.
+   */
+  observationsStep(observations: NewObservation[]): SqlStep | null {
+    return observations.length === 0 ? null : this.repository.observationsStep(observations, { folded: false });
+  }
+
+  /**
+   * Folds unfolded observations into the scores after a short delay, so the observations of many
+   * concurrent requests update each score row once instead of queueing on its lock one by one.
+   */
+  foldSoon(): void {
+    this.foldTimer ??= setTimeout(() => {
+      this.foldTimer = undefined;
+      void this.foldPending();
+    }, FOLD_DELAY_MS);
+  }
+
+  /** Folds everything written so far (resolves once it is in the scores); one fold at a time per instance. */
+  async foldPending(): Promise<void> {
+    while (this.folding) await this.folding;
+    this.folding = this.foldAll().finally(() => (this.folding = null));
+    await this.folding;
+  }
+
+  private async foldAll(): Promise<void> {
+    try {
+      let taken: number;
+      do {
+        const fold = await this.repository.foldPending(FOLD_BATCH, this.rules);
+        taken = fold.taken;
+        this.committed(fold.scores);
+      } while (taken === FOLD_BATCH);
+    } catch (error) {
+      // The observations stay unfolded and the next fold (at most FOLD_POLL_MS away) takes them.
+      this.logger.warn(`Could not fold observations into scores: ${String(error)}`);
+    }
+  }
+
   /** Takes an earlier observation out of the scores (replaced feedback), inside the caller's transaction. */
   async void(manager: EntityManager, observationId: string): Promise<ScoreRow[]> {
     const voided = await this.repository.voidObservation(manager, observationId);
@@ -107,25 +154,18 @@ export class PerformanceService implements OnApplicationBootstrap, OnApplication
   committed(rows: ScoreRow[]): void {
     if (rows.length === 0) return;
     for (const row of rows) this.scores.set(key(row.modelId, row.taskType), row);
-    this.announce([...new Set(rows.map((r) => r.modelId))]);
+    this.changes.announce([...new Set(rows.map((r) => r.modelId))]);
   }
 
   async reset(modelId: string, taskTypes: string[] | null): Promise<void> {
     const remaining = await this.repository.reset(modelId, taskTypes, this.rules);
     this.replaceModel(modelId, remaining);
-    this.announce([modelId]);
+    this.changes.announce([modelId]);
   }
 
   /** Scores as of a given instant from a committed row, e.g. the `updated_metrics` of feedback. */
   scoresFrom(row: ScoreRow | undefined, model: ModelEntity, taskType: string): ModelScores {
     return scoresAt(row ?? null, baselineScores(model, taskType), this.clock.now(), this.rules);
-  }
-
-  private announce(modelIds: string[]): void {
-    const notice: ChangeNotice = { from: this.instanceId, modelIds };
-    this.redis.client.publish(this.channel, JSON.stringify(notice)).catch(() => {
-      // Other instances catch up on their next change notice or restart; this instance is already current.
-    });
   }
 
   private markStale(modelIds: string[]): void {
@@ -155,11 +195,6 @@ export class PerformanceService implements OnApplicationBootstrap, OnApplication
     this.scores.clear();
     for (const row of rows) this.scores.set(key(row.modelId, row.taskType), row);
   }
-}
-
-interface ChangeNotice {
-  from: string;
-  modelIds: string[];
 }
 
 function key(modelId: string, taskType: string): string {

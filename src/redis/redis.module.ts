@@ -1,26 +1,24 @@
 import { Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
-import Redis, { RedisOptions } from 'ioredis';
+import Redis from 'ioredis';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
+import { ChangeFeed } from './change-feed';
+import { createRedisClient } from './redis-client';
 
-/**
- * Builds an ioredis client for the configured server; callers own its lifetime. Connection
- * errors surface through commands and /health, so the client's own error events are not logged
- * (ioredis would print one per retry).
- */
-export function createRedisClient(config: AppConfig, name: string, options: RedisOptions = {}): Redis {
-  const client = new Redis({ ...config.redis, connectionName: name, maxRetriesPerRequest: 1, ...options });
-  client.on('error', () => undefined);
-  return client;
-}
+export { createRedisClient };
 
 /** The service's shared command connection (health checks, caches). Pub/sub uses its own connections. */
 @Injectable()
 export class RedisService implements OnApplicationShutdown {
   readonly client: Redis;
 
-  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
     this.client = createRedisClient(config, 'model-orchestration');
+  }
+
+  /** A feed of change notices on `topic` between instances; the caller closes it. */
+  changeFeed(topic: string): ChangeFeed {
+    return new ChangeFeed(this.config, this.client, topic);
   }
 
   async onApplicationShutdown(): Promise<void> {
