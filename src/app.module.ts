@@ -9,6 +9,7 @@ import { EventsModule } from './events/events.module';
 import { FeedbackModule } from './feedback/feedback.module';
 import { HealthModule } from './health/health.module';
 import { InferenceModule } from './inference/inference.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { ModelsModule } from './models/models.module';
 import { OpenAiCompatModule } from './openai-compat/openai-compat.module';
 import { PerformanceModule } from './performance/performance.module';
@@ -26,6 +27,7 @@ export class AppModule {
         DatabaseModule,
         RedisModule,
         QueueModule,
+        MetricsModule,
         EventsModule,
         HealthModule,
         ModelsModule,

@@ -3,6 +3,7 @@ import { DomainError, ModelCannotServe, ValidationFailed } from '../common/error
 import { ErrorCode } from '../common/errors/error-code';
 import { AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
+import { MetricsService } from '../metrics/metrics.service';
 import { ModelEntity } from '../models/model.entity';
 import { ModelsService } from '../models/models.service';
 import { estimateCost } from '../providers/cost';
@@ -24,6 +25,7 @@ export class EmbeddingsService {
     @InjectConfig() private readonly config: AppConfig,
     private readonly models: ModelsService,
     private readonly providers: ProvidersService,
+    private readonly metrics: MetricsService,
   ) {}
 
   async embed(dto: EmbeddingsRequestDto, signal: AbortSignal): Promise<EmbeddingsResponseView> {
@@ -40,15 +42,19 @@ export class EmbeddingsService {
         timeoutMs: this.config.providers.timeoutMs,
       });
     } catch (error) {
-      throw failureOf([failedAttempt(model, error)]);
+      const attempt = failedAttempt(model, error);
+      this.metrics.embeddingsFailed(attempt);
+      throw failureOf([attempt]);
     }
 
     const embeddings = providerShortens ? result.embeddings : fitDimensions(result.embeddings, dto.dimensions, model.id);
     const tokens = result.usage.promptTokens ?? (await this.providers.countTokens(model, target, dto.texts.join('\n')));
+    const cost = estimateCost({ input: model.priceInput, output: 0 }, { prompt: tokens, completion: 0 });
+    this.metrics.embeddingsServed(model, tokens, cost);
     return {
       embeddings,
       model: { id: model.id, provider: model.provider },
-      usage: { total_tokens: tokens, estimated_cost: estimateCost({ input: model.priceInput, output: 0 }, { prompt: tokens, completion: 0 }) },
+      usage: { total_tokens: tokens, estimated_cost: cost },
     };
   }
 

@@ -12,6 +12,8 @@ import { InjectConfig } from '../config/config.module';
 import { EventName, OutgoingEvent } from '../events/event-contracts';
 import { OutboxRelay } from '../events/outbox-relay.service';
 import { OutboxRepository } from '../events/outbox.repository';
+import { MetricsService } from '../metrics/metrics.service';
+import { RequestTimer } from '../metrics/request-timer';
 import { automaticQuality } from '../performance/automatic-signal';
 import { NewObservation } from '../performance/performance.repository';
 import { PerformanceService } from '../performance/performance.service';
@@ -68,6 +70,8 @@ interface Job {
   prompt: string | null;
   promptText: string;
   temperature: number | undefined;
+  /** Times the request and its provider calls, for metrics. */
+  timer: RequestTimer;
 }
 
 /** A finished provider call, or a cancelled one with what it produced before the cancel. */
@@ -94,6 +98,7 @@ export class InferenceService {
     private readonly relay: OutboxRelay,
     private readonly performance: PerformanceService,
     private readonly inFlight: InFlightRegistry,
+    private readonly metrics: MetricsService,
     @InjectQueue(QueueName.Inference) private readonly queue: Queue<QueuedJob>,
     private readonly clock: Clock,
   ) {}
@@ -196,6 +201,7 @@ export class InferenceService {
       return true;
     });
     if (claimed) {
+      this.metrics.requestRecorded({ taskType: row.taskType, status: 'cancelled', model: null, attempts: [], usage: null, cost: null, timer: null });
       this.relay.kick();
       await this.queue.remove(requestId).catch(() => undefined);
     }
@@ -241,6 +247,7 @@ export class InferenceService {
       prompt,
       promptText: prompt ?? promptTextOf(messages),
       temperature: dto.temperature ?? defaultTemperature(dto.requirements?.creativity, dto.requirements?.reliability),
+      timer: this.metrics.startTimer(),
     };
   }
 
@@ -288,7 +295,7 @@ export class InferenceService {
     for (const candidate of candidates) {
       const streamed = { content: '' };
       try {
-        const result = await this.call(candidate, job, control, streamed);
+        const result = await job.timer.providerCall(() => this.call(candidate, job, control, streamed));
         this.routing.recordCallOutcome(candidate.model.id, null);
         return await this.finish(job, control, { candidate, result }, attempts, createdAt, started);
       } catch (error) {
@@ -405,6 +412,8 @@ export class InferenceService {
       response: view,
       events,
     });
+    const status = cancelled ? 'cancelled' : 'completed';
+    this.metrics.requestRecorded({ taskType: job.taskType, status, model, attempts, usage, cost, timer: job.timer });
     return view;
   }
 
@@ -425,6 +434,7 @@ export class InferenceService {
       response: null,
       events: [failedEvent(requestId, job.dto.model_id ?? '', body, false, false)],
     });
+    this.metrics.requestRecorded({ taskType: job.taskType, status: 'failed', model: null, attempts: [], usage: null, cost: null, timer: job.timer });
   }
 
   /** Records a request that no candidate answered and returns the error to answer with. */
@@ -445,6 +455,8 @@ export class InferenceService {
       response: null,
       events: attemptEvents(control.requestId, attempts, { answered: false, succeeded: false }),
     });
+    const lastTried = { id: last.model_id, provider: last.provider };
+    this.metrics.requestRecorded({ taskType: job.taskType, status: 'failed', model: lastTried, attempts, usage: null, cost: null, timer: job.timer });
     return failure;
   }
 
