@@ -15,6 +15,18 @@ export default tseslint.config(
     },
   },
   {
+    // The performance page's browser scripts: plain JavaScript without a bundler, so no type information.
+    files: ['src/dashboard/public/**/*.js'],
+    extends: [tseslint.configs.disableTypeChecked],
+    languageOptions: {
+      sourceType: 'script',
+      globals: {
+        globalThis: 'readonly', window: 'readonly', document: 'readonly', location: 'readonly', history: 'readonly',
+        fetch: 'readonly', URLSearchParams: 'readonly', Node: 'readonly', setInterval: 'readonly', console: 'readonly',
+      },
+    },
+  },
+  {
     // Tests read JSON bodies whose shape is what they assert on.
     files: ['test/**/*.ts', '**/*.spec.ts'],
     rules: {

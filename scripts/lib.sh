@@ -43,3 +43,13 @@ ensure_services() {
 create_database() {
   npx ts-node --transpile-only src/database/create-database.ts
 }
+
+# The browser test of the performance page drives Debian's chromium through playwright-core,
+# which never downloads a browser of its own.
+ensure_chromium() {
+  if [[ -x /usr/bin/chromium ]]; then return; fi
+  log "installing chromium"
+  local install=(env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium)
+  # Package lists are refreshed only when the install cannot find what it needs.
+  "${install[@]}" >/dev/null 2>&1 || { apt-get update -qq >/dev/null && "${install[@]}" >/dev/null; }
+}

@@ -6,6 +6,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 install_dependencies
 ensure_services
+ensure_chromium
 create_database
 log "type-checking and linting"
 npx tsc --noEmit -p tsconfig.json

@@ -3,6 +3,7 @@ import { AdminModule } from './admin/admin.module';
 import { ClockModule } from './common/clock';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
+import { DashboardModule } from './dashboard/dashboard.module';
 import { DatabaseModule } from './database/database.module';
 import { EmbeddingsModule } from './embeddings/embeddings.module';
 import { EventsModule } from './events/events.module';
@@ -37,6 +38,7 @@ export class AppModule {
         PerformanceModule,
         AdminModule,
         OpenAiCompatModule,
+        DashboardModule,
       ],
     };
   }

@@ -13,11 +13,13 @@ import { InferenceHandler } from './inference.handler';
 import { InferenceProcessor } from './inference.processor';
 import { InferenceRepository } from './inference.repository';
 import { InferenceService } from './inference.service';
+import { RecentRequestsController } from './recent-requests.controller';
+import { RecentRequestsService } from './recent-requests.service';
 
 @Module({
   imports: [RoutingModule, ProvidersModule, EventsModule, PerformanceModule, BullModule.registerQueue({ name: QueueName.Inference })],
-  controllers: [InferenceController, InferenceHandler],
-  providers: [InferenceService, InferenceRepository, InFlightRegistry, CancellationService, InferenceProcessor],
+  controllers: [InferenceController, RecentRequestsController, InferenceHandler],
+  providers: [InferenceService, InferenceRepository, InFlightRegistry, CancellationService, InferenceProcessor, RecentRequestsService],
   exports: [InferenceService, CancellationService],
 })
 export class InferenceModule implements NestModule {

@@ -75,6 +75,17 @@ describe('CircuitBreaker', () => {
     expect(breaker.admit('m').admitted).toBe(true);
   });
 
+  it('peeks without handing out the trial call, and answers as admit would', () => {
+    expect(breaker.peek('m')).toEqual({ admitted: true });
+    failTimes(3);
+    expect(breaker.peek('m')).toEqual(breaker.admit('m'));
+    clock.at += 30_000;
+    expect(breaker.peek('m')).toEqual({ admitted: true });
+    expect(breaker.peek('m')).toEqual({ admitted: true });
+    expect(breaker.admit('m')).toEqual({ admitted: true });
+    expect(breaker.peek('m')).toEqual({ admitted: false, reason: 'circuit half-open: its trial call is in progress' });
+  });
+
   it('keeps models apart', () => {
     failTimes(3);
     expect(breaker.view('other')).toEqual({ state: 'closed', consecutive_failures: 0 });

@@ -59,6 +59,15 @@ export class CircuitBreaker {
 
   /** Whether routing may offer the model now; while half-open, hands out the one trial call. */
   admit(modelId: string): Admission {
+    return this.admission(modelId, true);
+  }
+
+  /** What `admit` would answer now, without handing out a half-open circuit's trial: for read-only previews. */
+  peek(modelId: string): Admission {
+    return this.admission(modelId, false);
+  }
+
+  private admission(modelId: string, claimTrial: boolean): Admission {
     const circuit = this.circuits.get(modelId);
     if (!circuit) return { admitted: true };
     const now = this.now();
@@ -72,7 +81,7 @@ export class CircuitBreaker {
         };
       case 'half_open':
         if (circuit.trialUntil !== null && now < circuit.trialUntil) return { admitted: false, reason: 'circuit half-open: its trial call is in progress' };
-        circuit.trialUntil = now + this.cooldownMs;
+        if (claimTrial) circuit.trialUntil = now + this.cooldownMs;
         return { admitted: true };
     }
   }

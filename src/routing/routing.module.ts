@@ -4,10 +4,12 @@ import { PerformanceModule } from '../performance/performance.module';
 import { ProvidersModule } from '../providers/providers.module';
 import { CircuitBreakerModule } from './circuit-breaker';
 import { RandomSource } from './random-source';
+import { RoutingController } from './routing.controller';
 import { RoutingService } from './routing.service';
 
 @Module({
   imports: [ModelsModule, ProvidersModule, PerformanceModule, CircuitBreakerModule],
+  controllers: [RoutingController],
   providers: [RoutingService, RandomSource],
   exports: [RoutingService],
 })

@@ -10,7 +10,19 @@ import { ProviderTarget } from '../providers/provider.types';
 import { ProvidersService } from '../providers/providers.service';
 import { CircuitBreaker } from './circuit-breaker';
 import { RandomSource } from './random-source';
-import { Candidate, capabilityProblem, costProblem, expectedCost, meanScores, ModelScores, rank, RankingPolicy, Rejection, RoutingNeeds } from './ranking';
+import {
+  Candidate,
+  capabilityProblem,
+  costProblem,
+  expectedCost,
+  expectedTokens,
+  meanScores,
+  ModelScores,
+  rank,
+  RankingPolicy,
+  Rejection,
+  RoutingNeeds,
+} from './ranking';
 
 export interface RoutingRequest {
   modelId?: string;
@@ -28,8 +40,33 @@ export interface PlannedCandidate extends Candidate {
   scores: ModelScores;
 }
 
+/** How `preview` ranks: the candidates a chat request of one task type would get, and why the others are left out. */
+export interface RoutingPreview {
+  taskType: string;
+  policy: RankingPolicy;
+  expectedTokens: { prompt: number; completion: number };
+  candidates: PlannedCandidate[];
+  rejected: Rejection[];
+}
+
 /** Per message, chat formats add a few tokens of framing. */
 const FRAMING_TOKENS = 16;
+
+/** A chat request with no requirements and an empty prompt: what `preview` ranks models for. */
+const PREVIEW_NEEDS: RoutingNeeds = {
+  anyOf: ['chat'],
+  allOf: [],
+  promptTokensAtMost: 0,
+  maxTokens: undefined,
+  minQuality: undefined,
+  reliability: undefined,
+};
+
+/** A live request draws its first choice with the configured exploration and may take a half-open circuit's trial; a preview does neither. */
+interface RankingMode {
+  exploration: number;
+  claimTrials: boolean;
+}
 
 /**
  * The single place where candidates are chosen and ordered: a named model first (404 unknown,
@@ -73,6 +110,18 @@ export class RoutingService {
   }
 
   /**
+   * The candidates a chat request of this task type with no requirements would get, in the order
+   * fallbacks use (expected utility, no exploration), with the models left out and why. Read-only:
+   * the same filters and ranking as `plan`, but a half-open circuit's trial call is not handed out.
+   */
+  async preview(taskType: string): Promise<RoutingPreview> {
+    const request: RoutingRequest = { fallback: true, taskType, needs: PREVIEW_NEEDS, promptText: '' };
+    const mode: RankingMode = { exploration: 0, claimTrials: false };
+    const { candidates, rejected } = await this.rankedCandidates(request, undefined, mode);
+    return { taskType, policy: this.policyFor(request.needs, mode), expectedTokens: expectedTokens(request.needs), candidates, rejected };
+  }
+
+  /**
    * What became of a call to a model, for its circuit: `null` when the provider answered, else the
    * error. Retryable errors count towards opening the circuit; any answer, even a refusal, closes it.
    */
@@ -101,6 +150,7 @@ export class RoutingService {
   private async rankedCandidates(
     request: RoutingRequest,
     excludeId: string | undefined,
+    mode: RankingMode = { exploration: this.exploration, claimTrials: true },
   ): Promise<{ candidates: PlannedCandidate[]; rejected: Rejection[] }> {
     const rejected: Rejection[] = [];
     const eligible: PlannedCandidate[] = [];
@@ -108,16 +158,19 @@ export class RoutingService {
 
     for (const model of models) {
       if (model.id === excludeId) continue;
-      const outcome = await this.filter(model, request);
+      const outcome = await this.filter(model, request, mode.claimTrials);
       if (typeof outcome === 'string') rejected.push({ model_id: model.id, reason: outcome });
       else eligible.push(outcome);
     }
-    const policy: RankingPolicy = { reliability: request.needs.reliability, costWeight: this.costWeight, exploration: this.exploration };
-    return { candidates: rank(eligible, policy, () => this.random.next()), rejected };
+    return { candidates: rank(eligible, this.policyFor(request.needs, mode), () => this.random.next()), rejected };
   }
 
-  /** Why a model is not a candidate, or the candidate. The circuit is asked last: a half-open one hands out its trial. */
-  private async filter(model: ModelEntity, request: RoutingRequest): Promise<string | PlannedCandidate> {
+  private policyFor(needs: RoutingNeeds, mode: RankingMode): RankingPolicy {
+    return { reliability: needs.reliability, costWeight: this.costWeight, exploration: mode.exploration };
+  }
+
+  /** Why a model is not a candidate, or the candidate. The circuit is asked last: a half-open one hands out its trial (unless only peeked at). */
+  private async filter(model: ModelEntity, request: RoutingRequest, claimTrial: boolean): Promise<string | PlannedCandidate> {
     const problem = capabilityProblem(model, request.needs) ?? costProblem(model, request.needs);
     if (problem) return problem;
     const resolution = this.providers.resolve(model);
@@ -129,7 +182,7 @@ export class RoutingService {
     }
     const overflow = await this.contextOverflow(model, resolution.target, request);
     if (overflow) return overflow;
-    const admission = this.breaker.admit(model.id);
+    const admission = claimTrial ? this.breaker.admit(model.id) : this.breaker.peek(model.id);
     return admission.admitted ? candidate : admission.reason;
   }
 

@@ -1,0 +1,25 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrorResponses } from '../common/swagger/api-error-responses';
+import { RoutingPreviewQueryDto, RoutingPreviewView, toRoutingPreviewView } from './dto/routing-preview.dto';
+import { RoutingService } from './routing.service';
+
+@ApiTags('routing')
+@Controller('api/models/routing')
+export class RoutingController {
+  constructor(private readonly routing: RoutingService) {}
+
+  @Get()
+  @ApiOperation({
+    summary: 'Which model routing selects for a task type, and why',
+    description:
+      'The candidates a chat request of `task_type` with no requirements would get, in the order routing tries them ' +
+      '(expected utility; exploration off, so this is also the fallback order), with the inputs of the decision, ' +
+      'and every model left out with its reason. Read-only: asking does not use up a half-open circuit\'s trial call.',
+  })
+  @ApiOkResponse({ type: RoutingPreviewView })
+  @ApiErrorResponses(400)
+  async preview(@Query() query: RoutingPreviewQueryDto): Promise<RoutingPreviewView> {
+    return toRoutingPreviewView(await this.routing.preview(query.task_type));
+  }
+}
