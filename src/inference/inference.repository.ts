@@ -18,10 +18,15 @@ export class InferenceRepository {
     private readonly sql: Sql,
   ) {}
 
-  /** Records a request as running or queued; a caller-chosen id already in use is a 409. */
+  /**
+   * Records a request as running or queued; a caller-chosen id already in use is a 409. A running
+   * row is not flushed to disk before the call goes ahead: the outcome's durable write flushes it.
+   * A queued row is, since the caller is answered 202 on the strength of it.
+   */
   async insert(request: RunningRequest, status: 'running' | 'queued'): Promise<void> {
+    const query = status === 'running' ? this.sql.queryUnflushed.bind(this.sql) : this.sql.query.bind(this.sql);
     try {
-      await this.sql.query(
+      await query(
         `INSERT INTO inference_requests (id, kind, status, task_type, requested_model_id, metadata, created_at)
          VALUES ($1, $2, $7, $3, $4, $5, $6)`,
         [request.id, request.kind, request.taskType, request.requestedModelId, request.metadata, request.createdAt, status],

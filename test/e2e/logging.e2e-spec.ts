@@ -1,88 +1,10 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { join } from 'node:path';
 import { FakeServer, startFakeOpenAi } from '../support/fake-openai';
 import { request } from '../support/http';
-import { freePort, waitUntil } from '../support/redis-server';
+import { ServiceProcess } from '../support/service-process';
 import { ADMIN_TOKEN, TestDatabase } from '../support/test-app';
 
-const ROOT = join(__dirname, '..', '..');
 /** A provider key as an operator registers it; it must never reach the logs. */
 const PROVIDER_KEY = 'sk-logging-e2e-0123456789abcdef';
-
-type LogLine = Record<string, any>;
-
-/** The real entry point (`src/main.ts`) as a process, with everything it writes kept. */
-class ServiceProcess {
-  stdout = '';
-  stderr = '';
-
-  private constructor(
-    private readonly child: ChildProcess,
-    readonly baseUrl: string,
-  ) {
-    child.stdout!.on('data', (chunk: Buffer) => (this.stdout += chunk.toString()));
-    child.stderr!.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
-  }
-
-  static async start(db: TestDatabase, env: Record<string, string>): Promise<ServiceProcess> {
-    const port = await freePort();
-    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH ?? '',
-        DATABASE_URL: db.url,
-        PORT: String(port),
-        REDIS_KEY_PREFIX: db.name,
-        ADMIN_TOKEN,
-        MODELS_DIR: join(db.name, 'none'),
-        ROUTING_EXPLORATION: 'off',
-        SHUTDOWN_GRACE_MS: '1000',
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const service = new ServiceProcess(child, `http://127.0.0.1:${port}`);
-    await waitUntil(async () => (await fetch(`${service.baseUrl}/health`).catch(() => null))?.status === 200, 30_000, 200);
-    return service;
-  }
-
-  /** Every complete line written so far, each parsed as JSON (a line that is not JSON fails the test). */
-  lines(): LogLine[] {
-    return this.stdout
-      .split('\n')
-      .filter((line) => line.length > 0)
-      .map((line) => {
-        try {
-          return JSON.parse(line) as LogLine;
-        } catch {
-          throw new Error(`not a JSON log line: ${line}`);
-        }
-      });
-  }
-
-  linesOf(requestId: string): LogLine[] {
-    return this.lines().filter((line) => line.request_id === requestId);
-  }
-
-  async waitForLine(match: (line: LogLine) => boolean): Promise<LogLine> {
-    await waitUntil(() => this.lines().some(match), 10_000);
-    return this.lines().find(match)!;
-  }
-
-  /** SIGTERM, then the exit code once everything written has been read. */
-  async stop(): Promise<number | null> {
-    if (this.child.exitCode !== null) return this.child.exitCode;
-    const exited = once(this.child, 'close');
-    this.child.kill('SIGTERM');
-    await exited;
-    return this.child.exitCode;
-  }
-
-  kill(): void {
-    if (this.child.exitCode === null) this.child.kill('SIGKILL');
-  }
-}
 
 describe('structured logs of the running service', () => {
   let db: TestDatabase;
