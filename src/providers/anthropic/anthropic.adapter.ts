@@ -13,6 +13,7 @@ import {
   ProviderAdapter,
   ProviderTarget,
 } from '../provider.types';
+import { nodeHttpFetch } from '../http/node-http-fetch';
 import { callSdk, SdkClientCache, SdkContext, SdkErrorClasses, streamSdk } from '../sdk-errors';
 
 const ANTHROPIC_ERRORS: SdkErrorClasses = { APIError, APIConnectionError, APIConnectionTimeoutError, APIUserAbortError };
@@ -33,7 +34,7 @@ export class AnthropicAdapter implements ProviderAdapter {
 
   // Retries are off: on failure the service moves on to its next candidate model instead.
   // A null base URL keeps the SDK from reading ANTHROPIC_BASE_URL.
-  private readonly clients = new SdkClientCache((baseUrl, apiKey) => new Anthropic({ baseURL: baseUrl, apiKey, maxRetries: 0 }));
+  private readonly clients = new SdkClientCache((baseUrl, apiKey) => new Anthropic({ baseURL: baseUrl, apiKey, maxRetries: 0, fetch: nodeHttpFetch }));
 
   chat(target: ProviderTarget, call: ChatCall): Promise<GenerationResult> {
     return callSdk(context(target), call, async (options) => {

@@ -14,6 +14,7 @@ import {
   ProviderAdapter,
   ProviderTarget,
 } from '../provider.types';
+import { nodeHttpFetch } from '../http/node-http-fetch';
 import { callSdk, SdkClientCache, SdkContext, SdkErrorClasses, SdkRequestOptions, streamSdk } from '../sdk-errors';
 
 const OPENAI_ERRORS: SdkErrorClasses = { APIError, APIConnectionError, APIConnectionTimeoutError, APIUserAbortError };
@@ -35,7 +36,7 @@ export class OpenAiAdapter implements ProviderAdapter {
   // Retries are off: on failure the service moves on to its next candidate model instead.
   // Null base URL, organization and project keep the SDK from reading OPENAI_* variables.
   private readonly clients = new SdkClientCache(
-    (baseUrl, apiKey) => new OpenAI({ baseURL: baseUrl, apiKey, organization: null, project: null, maxRetries: 0 }),
+    (baseUrl, apiKey) => new OpenAI({ baseURL: baseUrl, apiKey, organization: null, project: null, maxRetries: 0, fetch: nodeHttpFetch }),
   );
 
   chat(target: ProviderTarget, call: ChatCall): Promise<GenerationResult> {
