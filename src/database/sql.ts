@@ -7,6 +7,9 @@ import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
 
+/** A query on the connection of a `Sql.transaction`. */
+export type TransactionQuery = <R>(sql: string, params?: unknown[]) => Promise<R[]>;
+
 /** One data-changing statement of a larger write, with its own `$1..$n` placeholders. */
 export interface SqlStep {
   sql: string;
@@ -77,6 +80,27 @@ export class Sql implements OnApplicationShutdown {
    */
   async queryUnflushed<T>(sql: string, params: unknown[] = []): Promise<T[]> {
     return (await this.unflushedPool.query(prepared(sql, params))).rows as T[];
+  }
+
+  /**
+   * Runs `work` in a transaction on one connection (rolled back when it throws). `unflushed`: its
+   * commit does not wait for the disk, for writes that may be redone after a Postgres crash.
+   */
+  async transaction<T>(work: (query: TransactionQuery) => Promise<T>, { unflushed = false } = {}): Promise<T> {
+    const client = await (unflushed ? this.unflushedPool : this.pool).connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const result = await work(async <R>(sql: string, params: unknown[] = []) => (await client.query(prepared(sql, params))).rows as R[]);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch((rollbackFailed: Error) => (broken = rollbackFailed));
+      throw error;
+    } finally {
+      // A connection that could not even roll back is closed instead of going back to the pool.
+      client.release(broken);
+    }
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -9,6 +9,8 @@ import { OutboxRepository, PendingEvent } from './outbox.repository';
 
 const BATCH_SIZE = 200;
 const POLL_INTERVAL_MS = 500;
+/** Kicks within this long share one pass, so concurrent requests' events go out in one batch. */
+const KICK_DELAY_MS = 10;
 const RETENTION_MS = 24 * 60 * 60 * 1000;
 const PRUNE_EVERY_MS = 10 * 60 * 1000;
 
@@ -22,6 +24,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private readonly logger = new Logger(OutboxRelay.name);
   private readonly redis: Redis;
   private poller: NodeJS.Timeout | undefined;
+  private kickTimer: NodeJS.Timeout | undefined;
   private draining: Promise<void> | null = null;
   private kickedWhileDraining = false;
   private lastPrune = 0;
@@ -40,8 +43,15 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     this.kick();
   }
 
-  /** Drains the outbox now (or right after the pass under way). */
+  /** Drains the outbox in a few milliseconds (a pass, or another right after the one under way). */
   kick(): void {
+    this.kickTimer ??= setTimeout(() => {
+      this.kickTimer = undefined;
+      this.drainNow();
+    }, KICK_DELAY_MS);
+  }
+
+  private drainNow(): void {
     if (this.draining) {
       this.kickedWhileDraining = true;
       return;
@@ -53,13 +63,14 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   /** Publishes everything pending; resolves when a pass finds nothing or Redis refuses. */
   async flush(): Promise<void> {
     await this.draining;
-    this.kick();
+    this.drainNow();
     await this.draining;
   }
 
   /** Runs after in-flight requests have recorded their outcome, so their events still go out. */
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.poller);
+    clearTimeout(this.kickTimer);
     await this.flush();
     this.redis.disconnect();
   }

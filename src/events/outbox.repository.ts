@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { SqlStep } from '../database/sql';
+import { Sql, SqlStep } from '../database/sql';
 import { OutgoingEvent } from './event-contracts';
 
 export interface OutboxBacklog {
@@ -17,7 +17,10 @@ export interface PendingEvent {
 
 @Injectable()
 export class OutboxRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly sql: Sql,
+  ) {}
 
   /** Adds events inside the caller's transaction, so they exist exactly when the business change does. */
   async add(manager: EntityManager, events: OutgoingEvent[]): Promise<void> {
@@ -37,19 +40,24 @@ export class OutboxRepository {
 
   /**
    * Locks the oldest unpublished events (other instances skip them), hands them to `publish`,
-   * and marks them published only if it succeeds; otherwise they stay for the next pass.
+   * and marks them published only if it succeeds; otherwise they stay for the next pass. The mark
+   * is committed without waiting for the disk: if Postgres crashes before it is flushed, the
+   * events go out again, which at-least-once delivery allows.
    */
   async relayBatch(limit: number, publish: (events: PendingEvent[]) => Promise<void>): Promise<number> {
-    return this.dataSource.transaction(async (manager) => {
-      const events: PendingEvent[] = await manager.query(
-        `SELECT id, pattern, payload FROM outbox_events WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
-        [limit],
-      );
-      if (events.length === 0) return 0;
-      await publish(events);
-      await manager.query(`UPDATE outbox_events SET published_at = now() WHERE id = ANY($1::bigint[])`, [events.map((e) => e.id)]);
-      return events.length;
-    });
+    return this.sql.transaction(
+      async (query) => {
+        const events = await query<PendingEvent>(
+          `SELECT id, pattern, payload FROM outbox_events WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+          [limit],
+        );
+        if (events.length === 0) return 0;
+        await publish(events);
+        await query(`UPDATE outbox_events SET published_at = now() WHERE id = ANY($1::bigint[])`, [events.map((e) => e.id)]);
+        return events.length;
+      },
+      { unflushed: true },
+    );
   }
 
   async countPending(): Promise<number> {

@@ -15,7 +15,7 @@ import { ALL_TASKS, posteriorAt, ScorePosterior, ScoringRules, scoresAt } from '
 /** Other instances reload a changed model's scores at most this often. */
 const RELOAD_DEBOUNCE_MS = 100;
 /** How long new automatic observations gather before one fold adds them to the scores. */
-const FOLD_DELAY_MS = 20;
+const FOLD_DELAY_MS = 50;
 /** A fold also runs this often, for what other instances left behind (a crash between write and fold). */
 const FOLD_POLL_MS = 1000;
 const FOLD_BATCH = 1000;
