@@ -3,7 +3,7 @@ import Redis from 'ioredis';
 import { runOutsideRequestContext } from '../common/logging/request-context';
 import { AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
-import { createRedisClient } from '../redis/redis.module';
+import { createRedisClient } from '../redis/redis-client';
 import { envelope } from './event-contracts';
 import { OutboxRepository, PendingEvent } from './outbox.repository';
 

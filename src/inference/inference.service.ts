@@ -19,7 +19,7 @@ import { NewObservation } from '../performance/performance.repository';
 import { PerformanceService } from '../performance/performance.service';
 import { estimateCost } from '../providers/cost';
 import { ProviderError, ProviderErrorCode } from '../providers/provider-error';
-import { FailedAttempt, failedAttempt, failureOf } from '../providers/provider-failure';
+import { FailedAttempt, failedAttempt, failureOf, fallbackFollowed } from '../providers/provider-failure';
 import { ChatMessage, GenerationResult, ProviderUsage } from '../providers/provider.types';
 import { ProvidersService } from '../providers/providers.service';
 import { JobName, QueueName } from '../queue/queue.module';
@@ -541,7 +541,7 @@ function attemptEvents(
   { answered, succeeded }: { answered: boolean; succeeded: boolean },
 ): OutgoingEvent[] {
   return attempts.map((attempt, index) => {
-    const fallbackAttempted = index < attempts.length - 1 || answered;
+    const fallbackAttempted = fallbackFollowed(index, attempts, answered);
     return failedEvent(
       requestId,
       attempt.model_id,

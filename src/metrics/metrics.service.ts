@@ -4,7 +4,7 @@ import { Clock } from '../common/clock';
 import { AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
 import { ProviderErrorCode } from '../providers/provider-error';
-import { FailedAttempt } from '../providers/provider-failure';
+import { FailedAttempt, fallbackFollowed } from '../providers/provider-failure';
 import { BoundedLabel } from './bounded-label';
 import { MetricName, NO_MODEL, OVERHEAD_BUCKETS, REQUEST_DURATION_BUCKETS } from './metric-names';
 import { RequestTimer } from './request-timer';
@@ -134,12 +134,10 @@ export class MetricsService {
       if (request.usage) this.countUsage(model, provider, request.usage, request.cost ?? 0);
       if (request.status === 'cancelled') this.cancellations.inc({ model, provider });
 
-      // As in the `model.request.failed` events: every failed call but the last was followed by
-      // another candidate, and the last one too when a later model produced the outcome.
       const answered = request.status !== 'failed';
       request.attempts.forEach((attempt, index) => {
         this.providerFailures.inc({ model: attempt.model_id, provider: attempt.provider, code: attempt.error.code });
-        if (index < request.attempts.length - 1 || answered) {
+        if (fallbackFollowed(index, request.attempts, answered)) {
           this.fallbacks.inc({ task_type: taskType, outcome: request.status === 'completed' ? 'succeeded' : 'failed' });
         }
       });

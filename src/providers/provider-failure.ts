@@ -28,6 +28,15 @@ export function failedAttempt(model: { id: string; provider: string }, error: un
 }
 
 /**
+ * Whether another model was tried after the failed call at `index` of a request's trail: every
+ * failure but the last was followed by one, and the last too when a later model produced the
+ * outcome (`answered`). The `fallback_attempted` of `model.request.failed` and the fallback metric.
+ */
+export function fallbackFollowed(index: number, attempts: readonly FailedAttempt[], answered: boolean): boolean {
+  return index < attempts.length - 1 || answered;
+}
+
+/**
  * The answer once calls have failed (SPEC 'Decisions'): a non-retryable provider error is a 502
  * `provider_error`; when every candidate failed with retryable errors, 503 listing the attempts.
  */

@@ -5,8 +5,6 @@ import { APP_CONFIG } from '../config/config.module';
 import { ChangeFeed } from './change-feed';
 import { createRedisClient } from './redis-client';
 
-export { createRedisClient };
-
 /** The service's shared command connection (health checks, caches). Pub/sub uses its own connections. */
 @Injectable()
 export class RedisService implements OnApplicationShutdown {
