@@ -37,6 +37,20 @@ describe('loadConfig', () => {
     expect(problemsOf({ LOG_FORMAT: 'xml' })).toEqual([expect.stringContaining('LOG_FORMAT must be one of json, pretty')]);
   });
 
+  it('bounds requests and database waits by default, and reads the bounds from the environment', () => {
+    expect(loadConfig({})).toMatchObject({
+      databaseConnectTimeoutMs: 3000,
+      databaseStatementTimeoutMs: 30_000,
+      requests: { maxAttempts: 3, timeoutMs: 120_000, maxTaskTypes: 200, instanceLeaseMs: 15_000 },
+    });
+    const env = { MAX_ATTEMPTS: '5', REQUEST_TIMEOUT_MS: '9000', MAX_TASK_TYPES: '10', INSTANCE_LEASE_SECONDS: '2' };
+    expect(loadConfig(env).requests).toEqual({ maxAttempts: 5, timeoutMs: 9000, maxTaskTypes: 10, instanceLeaseMs: 2000 });
+    expect(problemsOf({ MAX_ATTEMPTS: '0', DATABASE_CONNECT_TIMEOUT_MS: 'soon' })).toEqual([
+      expect.stringContaining('DATABASE_CONNECT_TIMEOUT_MS'),
+      expect.stringContaining('MAX_ATTEMPTS'),
+    ]);
+  });
+
   it('requires a real encryption key in production', () => {
     expect(problemsOf({ NODE_ENV: 'production' })).toEqual([expect.stringContaining('ENCRYPTION_KEY is required')]);
   });

@@ -13,6 +13,10 @@ export interface AppConfig {
   bodyLimit: string;
   databaseUrl: string;
   databasePoolSize: number;
+  /** Longest wait for a new Postgres connection before the request answers 503 database_unavailable. */
+  databaseConnectTimeoutMs: number;
+  /** Longest a statement may run on the app's connections (Postgres cancels it). */
+  databaseStatementTimeoutMs: number;
   redis: RedisConnection;
   /** Prefix for every Redis key the service owns (queues, caches); pub/sub channels are named by the SPEC. */
   redisKeyPrefix: string;
@@ -29,9 +33,25 @@ export interface AppConfig {
   /** True when no ENCRYPTION_KEY was given and the development key is in use. */
   usingDevelopmentEncryptionKey: boolean;
   providers: ProviderDefaults;
+  requests: RequestLimits;
   performance: PerformanceSettings;
   routing: RoutingSettings;
   metrics: MetricsSettings;
+}
+
+/** Bounds on the work one request may cause, and on who may finalize it. */
+export interface RequestLimits {
+  /** Provider calls one request may make, fallbacks included. */
+  maxAttempts: number;
+  /** Deadline of a request across all its attempts (and the writing of its outcome). */
+  timeoutMs: number;
+  /** Distinct task types tracked per deployment; requests naming a new one beyond it are refused. */
+  maxTaskTypes: number;
+  /**
+   * An instance renews its lease this often (a third of it); requests of an instance whose lease
+   * has run out are finalized as interrupted by any live instance.
+   */
+  instanceLeaseMs: number;
 }
 
 export interface MetricsSettings {
@@ -121,6 +141,8 @@ export function loadConfig(env: Env): AppConfig {
     bodyLimit: read.matching('BODY_LIMIT', /^\d+(b|kb|mb)$/i, '1mb', 'a size such as 512kb or 1mb'),
     databaseUrl: read.url('DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/model_orchestration', ['postgres:', 'postgresql:']),
     databasePoolSize: read.integer('DATABASE_POOL_SIZE', 10, 1, 200),
+    databaseConnectTimeoutMs: read.integer('DATABASE_CONNECT_TIMEOUT_MS', 3000, 100, 600_000),
+    databaseStatementTimeoutMs: read.integer('DATABASE_STATEMENT_TIMEOUT_MS', 30_000, 100, 86_400_000),
     redis: parseRedisUrl(read.url('REDIS_URL', 'redis://127.0.0.1:6379', ['redis:'])),
     redisKeyPrefix: read.matching('REDIS_KEY_PREFIX', /^[A-Za-z0-9_:.-]{1,64}$/, 'mos', 'letters, digits, _ : . - (1-64)'),
     adminToken: read.optional('ADMIN_TOKEN', /^.{16,}$/, 'at least 16 characters'),
@@ -135,6 +157,12 @@ export function loadConfig(env: Env): AppConfig {
       ollama: { baseUrl: read.optionalUrl('OLLAMA_BASE_URL') },
       local: { modelPath: read.optional('LOCAL_MODEL_PATH'), modelsDir: read.optional('MODELS_DIR') ?? './models' },
       timeoutMs: read.integer('PROVIDER_TIMEOUT_MS', 60_000, 100, 3_600_000),
+    },
+    requests: {
+      maxAttempts: read.integer('MAX_ATTEMPTS', 3, 1, 100),
+      timeoutMs: read.integer('REQUEST_TIMEOUT_MS', 120_000, 100, 86_400_000),
+      maxTaskTypes: read.integer('MAX_TASK_TYPES', 200, 1, 100_000),
+      instanceLeaseMs: read.integer('INSTANCE_LEASE_SECONDS', 15, 1, 3600) * 1000,
     },
     performance: {
       feedbackWeight: read.number('FEEDBACK_WEIGHT', 3, 0.1, 100),

@@ -10,7 +10,11 @@ import { typeOrmOptions } from './typeorm-options';
   imports: [
     TypeOrmModule.forRootAsync({
       inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => ({ ...typeOrmOptions(config), retryAttempts: 3, retryDelay: 1000 }),
+      useFactory: (config: AppConfig) => ({
+        ...typeOrmOptions(config, { statementTimeoutMs: config.databaseStatementTimeoutMs }),
+        retryAttempts: 3,
+        retryDelay: 1000,
+      }),
     }),
   ],
   providers: [Sql],

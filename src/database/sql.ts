@@ -6,6 +6,7 @@ import { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
+import { surviveConnectionErrors } from './pool-errors';
 
 /** A query on the connection of a `Sql.transaction`. */
 export type TransactionQuery = <R>(sql: string, params?: unknown[]) => Promise<R[]>;
@@ -16,12 +17,15 @@ export interface SqlStep {
   params: unknown[];
 }
 
+/** SQLSTATE `no_data_found`, raised by `mos_require_row` (migration 1795831000000) when a guard step changed no row. */
+const GUARD_FAILED = 'P0002';
+
 /**
  * Joins steps into one statement of data-modifying CTEs: they see one snapshot and commit
  * together, in a single round trip and without BEGIN/COMMIT. Each step's placeholders are
- * renumbered after those of the steps before it.
+ * renumbered after those of the steps before it; `select` is the statement's own query.
  */
-export function combineSteps(steps: SqlStep[]): SqlStep {
+export function combineSteps(steps: SqlStep[], select = 'SELECT 1'): SqlStep {
   const params: unknown[] = [];
   const parts = steps.map((step, index) => {
     const offset = params.length;
@@ -29,7 +33,7 @@ export function combineSteps(steps: SqlStep[]): SqlStep {
     const sql = step.sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`);
     return `step_${index} AS (${sql})`;
   });
-  return { sql: `WITH ${parts.join(',\n')}\nSELECT 1`, params };
+  return { sql: `WITH ${parts.join(',\n')}\n${select}`, params };
 }
 
 /**
@@ -62,10 +66,12 @@ export class Sql implements OnApplicationShutdown {
     this.unflushedPool = new Pool({
       connectionString: config.databaseUrl,
       max: Math.ceil(config.databasePoolSize / 2),
-      options: '-c synchronous_commit=off',
+      connectionTimeoutMillis: config.databaseConnectTimeoutMs,
+      keepAlive: true,
+      options: `-c synchronous_commit=off -c statement_timeout=${config.databaseStatementTimeoutMs}`,
     });
-    // An idle connection's error (Postgres restarting) is reported by the next query that needs one.
-    this.unflushedPool.on('error', () => undefined);
+    surviveConnectionErrors(this.pool, 'pool');
+    surviveConnectionErrors(this.unflushedPool, 'unflushed pool');
   }
 
   async query<T>(sql: string, params: unknown[] = []): Promise<T[]> {
@@ -113,5 +119,22 @@ export class Sql implements OnApplicationShutdown {
     if (present.length === 0) return;
     const { sql, params } = combineSteps(present);
     await this.pool.query(prepared(sql, params));
+  }
+
+  /**
+   * Like `atomically`, but only if `guard` (a step with RETURNING) changes a row, e.g. "the request
+   * is still running": otherwise nothing is written and the result is false. So two writers racing
+   * to finalize one row cannot both write their events.
+   */
+  async atomicallyIf(guard: SqlStep, steps: (SqlStep | null)[]): Promise<boolean> {
+    const present = steps.filter((s): s is SqlStep => s !== null);
+    const { sql, params } = combineSteps([guard, ...present], 'SELECT mos_require_row(EXISTS (SELECT FROM step_0))');
+    try {
+      await this.pool.query(prepared(sql, params));
+      return true;
+    } catch (error) {
+      if ((error as { code?: string }).code === GUARD_FAILED) return false;
+      throw error;
+    }
   }
 }

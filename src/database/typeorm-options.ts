@@ -1,13 +1,16 @@
 import { join } from 'node:path';
-import { DataSourceOptions } from 'typeorm';
+import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
 import { AppConfig } from '../config/app-config';
 import { InferenceRequestEntity } from '../inference/inference-request.entity';
 import { ModelEntity } from '../models/model.entity';
 
 export const ENTITIES = [ModelEntity, InferenceRequestEntity];
 
-/** The one database definition, shared by the app and the migration CLI. Schema changes go through migrations only. */
-export function typeOrmOptions(config: AppConfig): DataSourceOptions {
+/**
+ * The one database definition, shared by the app and the migration CLI. Schema changes go through
+ * migrations only. `statementTimeoutMs` bounds every statement (the app's; migrations run unbounded).
+ */
+export function typeOrmOptions(config: AppConfig, { statementTimeoutMs }: { statementTimeoutMs?: number } = {}): PostgresConnectionOptions {
   return {
     type: 'postgres',
     url: config.databaseUrl,
@@ -15,6 +18,12 @@ export function typeOrmOptions(config: AppConfig): DataSourceOptions {
     migrations: [join(__dirname, '..', '..', 'migrations', '*.{ts,js}')],
     migrationsTableName: 'migrations',
     synchronize: false,
-    extra: { max: config.databasePoolSize },
+    // keepAlive: a connection to a server that vanished without a word is noticed and dropped.
+    extra: {
+      max: config.databasePoolSize,
+      connectionTimeoutMillis: config.databaseConnectTimeoutMs,
+      keepAlive: true,
+      ...(statementTimeoutMs !== undefined && { statement_timeout: statementTimeoutMs }),
+    },
   };
 }

@@ -13,7 +13,7 @@ export class FeedbackController {
   @HttpCode(200)
   @ApiOperation({
     summary: 'Submit feedback on a model response',
-    description: 'Feedback from the same metadata.user_id on the same request replaces the earlier one. 409 while the request is still running.',
+    description: 'Feedback from the same metadata.user_id on the same request replaces the earlier one. 409 while the request is still queued or running, or when it ended before any model answered.',
   })
   @ApiOkResponse({ type: FeedbackView })
   @ApiErrorResponses(400, 404, 409)

@@ -10,7 +10,7 @@ import { RedisService } from '../redis/redis.module';
 import { InFlightRegistry } from './in-flight.registry';
 import { RequestStatus } from './inference-request.entity';
 import { InferenceRepository } from './inference.repository';
-import { InferenceService } from './inference.service';
+import { QueuedRequestsService } from './queued-requests.service';
 
 /** How long a cancel waits for the running instance to record the request as finished. */
 const SETTLE_TIMEOUT_MS = 3000;
@@ -39,7 +39,7 @@ export class CancellationService implements OnApplicationBootstrap, OnApplicatio
     private readonly redis: RedisService,
     private readonly inFlight: InFlightRegistry,
     private readonly requests: InferenceRepository,
-    private readonly inference: InferenceService,
+    private readonly queued: QueuedRequestsService,
     private readonly clock: Clock,
   ) {
     this.channel = `${config.redisKeyPrefix}:requests:cancel`;
@@ -66,7 +66,7 @@ export class CancellationService implements OnApplicationBootstrap, OnApplicatio
     const request = await this.requests.findById(requestId);
     if (!request) throw new DomainError(ErrorCode.NotFound, `Unknown request_id "${requestId}"`, { request_id: requestId });
     if (request.status === 'cancelled') return { request_id: requestId, status: 'cancelled' };
-    if (request.status === 'queued' && (await this.inference.cancelQueued(requestId))) return { request_id: requestId, status: 'cancelled' };
+    if (request.status === 'queued' && (await this.queued.cancelQueued(requestId))) return { request_id: requestId, status: 'cancelled' };
     if (request.status !== 'running' && request.status !== 'queued') {
       throw new DomainError(ErrorCode.Conflict, `Request "${requestId}" has already finished (${request.status})`, {
         request_id: requestId,

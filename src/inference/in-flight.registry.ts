@@ -5,6 +5,12 @@ import { ErrorCode } from '../common/errors/error-code';
 import { AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
 
+/** A tracked request: the signal to run it with, and how to stop tracking it once its outcome is recorded. */
+export interface Flight {
+  signal: AbortSignal;
+  finish(): void;
+}
+
 /** After the grace period, how long cancelled requests get to record their outcome. */
 const RECORD_TIMEOUT_MS = 5000;
 const POLL_MS = 20;
@@ -27,16 +33,24 @@ export class InFlightRegistry implements BeforeApplicationShutdown {
     private readonly clock: Clock,
   ) {}
 
-  /** Tracks a request; its signal fires when the caller's does or when it is cancelled. */
-  start(requestId: string, callerSignal: AbortSignal): AbortSignal {
+  /**
+   * Tracks a request; its signal fires when the caller's does or when it is cancelled. An id this
+   * instance is already running is a 409 that leaves the running request tracked: only the holder
+   * of a flight ends it.
+   */
+  start(requestId: string, callerSignal: AbortSignal): Flight {
     if (this.draining) throw new DomainError(ErrorCode.ServiceUnavailable, 'This instance is shutting down; retry on another one');
+    if (this.running.has(requestId)) {
+      throw new DomainError(ErrorCode.Conflict, `Request id "${requestId}" is already in use`, { request_id: requestId });
+    }
     const controller = new AbortController();
     this.running.set(requestId, controller);
-    return AbortSignal.any([callerSignal, controller.signal]);
-  }
-
-  finish(requestId: string): void {
-    this.running.delete(requestId);
+    return {
+      signal: AbortSignal.any([callerSignal, controller.signal]),
+      finish: () => {
+        if (this.running.get(requestId) === controller) this.running.delete(requestId);
+      },
+    };
   }
 
   /** Aborts the request if it runs here; true when it did. */

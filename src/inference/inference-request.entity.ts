@@ -76,4 +76,8 @@ export class InferenceRequestEntity {
 
   @Column({ name: 'completed_at', type: 'timestamptz', nullable: true })
   completedAt: Date | null;
+
+  /** The instance running the request (its lease: see InstanceLease); null while queued. */
+  @Column({ name: 'instance_id', type: 'uuid', nullable: true })
+  instanceId: string | null;
 }

@@ -10,7 +10,10 @@ import { CancelPathDto } from './dto/cancel-request.dto';
 import { CompletionView } from './dto/completion.view';
 import { QueuedView, RequestStatusView } from './dto/request-status.view';
 import { ChatRequestDto, CompletionRequestDto, InferenceRequestDto } from './dto/inference-request.dto';
-import { InferenceService, RunControl } from './inference.service';
+import { InferenceService } from './inference.service';
+import { RunControl } from './inference.types';
+import { QueuedRequestsService } from './queued-requests.service';
+import { RecentRequestsService } from './recent-requests.service';
 
 const requestIdHeader = ApiHeader({
   name: REQUEST_ID_HEADER,
@@ -29,7 +32,11 @@ const STREAM_DESCRIPTION =
 @ApiErrorResponses(400, 404, 409, 422, 502, 503)
 @Controller('api/models')
 export class InferenceController {
-  constructor(private readonly inference: InferenceService) {}
+  constructor(
+    private readonly inference: InferenceService,
+    private readonly queued: QueuedRequestsService,
+    private readonly recent: RecentRequestsService,
+  ) {}
 
   @Post('completion')
   @HttpCode(200)
@@ -39,7 +46,7 @@ export class InferenceController {
   @ApiOkResponse({ type: CompletionView })
   @ApiAcceptedResponse({ type: QueuedView, description: 'Queued (Prefer: respond-async or "async": true)' })
   async completion(@Body() dto: CompletionRequestDto, @Headers('prefer') prefer: string | undefined, @Res() response: Response): Promise<void> {
-    if (wantsAsync(dto, prefer)) return accepted(response, await this.inference.enqueue({ kind: 'completion', dto }, requestIdOf(response)!));
+    if (wantsAsync(dto, prefer)) return accepted(response, await this.queued.enqueue({ kind: 'completion', dto }, requestIdOf(response)!));
     await respond(dto, response, (control) => this.inference.completion(dto, control));
   }
 
@@ -51,7 +58,7 @@ export class InferenceController {
   @ApiOkResponse({ type: CompletionView })
   @ApiAcceptedResponse({ type: QueuedView, description: 'Queued (Prefer: respond-async or "async": true)' })
   async chat(@Body() dto: ChatRequestDto, @Headers('prefer') prefer: string | undefined, @Res() response: Response): Promise<void> {
-    if (wantsAsync(dto, prefer)) return accepted(response, await this.inference.enqueue({ kind: 'chat', dto }, requestIdOf(response)!));
+    if (wantsAsync(dto, prefer)) return accepted(response, await this.queued.enqueue({ kind: 'chat', dto }, requestIdOf(response)!));
     await respond(dto, response, (control) => this.inference.chat(dto, control));
   }
 
@@ -59,7 +66,7 @@ export class InferenceController {
   @ApiOperation({ summary: 'Status of a request and, once finished, its response (for asynchronous requests)' })
   @ApiOkResponse({ type: RequestStatusView })
   status(@Param() params: CancelPathDto): Promise<RequestStatusView> {
-    return this.inference.status(params.id);
+    return this.recent.status(params.id);
   }
 }
 

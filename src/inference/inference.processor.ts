@@ -4,8 +4,9 @@ import { Job } from 'bullmq';
 import { runWithRequestId } from '../common/logging/request-context';
 import { AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
-import { JobName, QueueName } from '../queue/queue.module';
-import { InferenceService, QueuedJob } from './inference.service';
+import { JobName, QueueName } from '../queue/queue-names';
+import { QueuedJob } from './inference.types';
+import { QueuedRequestsService } from './queued-requests.service';
 
 /**
  * Runs asynchronous requests. A request first falls back across its candidates as a synchronous
@@ -18,7 +19,7 @@ export class InferenceProcessor extends WorkerHost implements OnApplicationBoots
 
   constructor(
     @InjectConfig() private readonly config: AppConfig,
-    private readonly inference: InferenceService,
+    private readonly queued: QueuedRequestsService,
   ) {
     super();
   }
@@ -46,7 +47,7 @@ export class InferenceProcessor extends WorkerHost implements OnApplicationBoots
     const attempt = job.attemptsMade + 1;
     const attempts = job.opts.attempts ?? 1;
     try {
-      await this.inference.runQueued(job.data.requestId, job.data.request, attempt < attempts);
+      await this.queued.runQueued(job.data.requestId, job.data.request, attempt < attempts);
     } catch (error) {
       // The stack stays with the job in BullMQ; an expected retry is not worth one in the logs.
       this.logger.warn(`Queued request failed (try ${attempt} of ${attempts}): ${error instanceof Error ? error.message : String(error)}`);

@@ -7,7 +7,9 @@ import { Sql, SqlStep } from '../database/sql';
 import { InferenceRequestEntity } from './inference-request.entity';
 
 export type RunningRequest = Pick<InferenceRequestEntity, 'id' | 'kind' | 'taskType' | 'requestedModelId' | 'metadata' | 'createdAt'>;
-export type RequestOutcome = Omit<InferenceRequestEntity, 'kind' | 'taskType' | 'requestedModelId' | 'metadata' | 'createdAt'>;
+export type RequestOutcome = Omit<InferenceRequestEntity, 'kind' | 'taskType' | 'requestedModelId' | 'metadata' | 'createdAt' | 'instanceId'>;
+/** What the reclaimer needs of a request left behind, to finalize it and publish its event. */
+export type OrphanedRequest = Pick<InferenceRequestEntity, 'id' | 'taskType' | 'requestedModelId' | 'instanceId'>;
 
 const UNIQUE_VIOLATION = '23505';
 
@@ -19,17 +21,18 @@ export class InferenceRepository {
   ) {}
 
   /**
-   * Records a request as running or queued; a caller-chosen id already in use is a 409. A running
-   * row is not flushed to disk before the call goes ahead: the outcome's durable write flushes it.
-   * A queued row is, since the caller is answered 202 on the strength of it.
+   * Records a request as running (on the instance `instanceId`) or queued (null: no instance has it
+   * yet); a caller-chosen id already in use is a 409. A running row is not flushed to disk before
+   * the call goes ahead: the outcome's durable write flushes it. A queued row is, since the caller
+   * is answered 202 on the strength of it.
    */
-  async insert(request: RunningRequest, status: 'running' | 'queued'): Promise<void> {
+  async insert(request: RunningRequest, status: 'running' | 'queued', instanceId: string | null): Promise<void> {
     const query = status === 'running' ? this.sql.queryUnflushed.bind(this.sql) : this.sql.query.bind(this.sql);
     try {
       await query(
-        `INSERT INTO inference_requests (id, kind, status, task_type, requested_model_id, metadata, created_at)
-         VALUES ($1, $2, $7, $3, $4, $5, $6)`,
-        [request.id, request.kind, request.taskType, request.requestedModelId, request.metadata, request.createdAt, status],
+        `INSERT INTO inference_requests (id, kind, status, task_type, requested_model_id, metadata, created_at, instance_id)
+         VALUES ($1, $2, $7, $3, $4, $5, $6, $8)`,
+        [request.id, request.kind, request.taskType, request.requestedModelId, request.metadata, request.createdAt, status, instanceId],
       );
     } catch (error) {
       if ((error as { code?: string }).code === UNIQUE_VIOLATION) {
@@ -39,19 +42,18 @@ export class InferenceRepository {
     }
   }
 
-  /** Writes the outcome inside the caller's transaction. */
-  async finalize(manager: EntityManager, outcome: RequestOutcome): Promise<void> {
-    const { sql, params } = this.finalizeStep(outcome);
-    await manager.query(sql, params);
-  }
-
-  /** The statement that writes the outcome, for an atomic write with the request's events and observations. */
-  finalizeStep(outcome: RequestOutcome): SqlStep {
+  /**
+   * The statement that writes the outcome of a request still `from` (running, or queued for one
+   * cancelled before it ran), returning its id: the guard of an atomic write with the request's
+   * events and observations, so an outcome is written once, by whoever gets there first.
+   */
+  finalizeStep(outcome: RequestOutcome, from: 'running' | 'queued'): SqlStep {
     return {
       sql: `UPDATE inference_requests SET status = $2, model_id = $3, provider = $4, attempts = $5, prompt_tokens = $6,
                    completion_tokens = $7, total_tokens = $8, cost = $9, latency_ms = $10, finish_reason = $11, error = $12,
                    response = $13, completed_at = $14
-             WHERE id = $1`,
+             WHERE id = $1 AND status = $15
+         RETURNING id`,
       params: [
         outcome.id,
         outcome.status,
@@ -67,27 +69,66 @@ export class InferenceRepository {
         outcome.error === null ? null : JSON.stringify(outcome.error),
         outcome.response === null ? null : JSON.stringify(outcome.response),
         outcome.completedAt,
+        from,
       ],
     };
   }
 
-  /**
-   * Moves a queued request to `to` if it is still queued; false when something else (a worker,
-   * or a cancel) took it first. Runs in the caller's transaction when given one.
-   */
-  async claimQueued(id: string, to: 'running' | 'cancelled', manager: EntityManager = this.dataSource.manager): Promise<boolean> {
-    // Wrapped in a SELECT: TypeORM answers a bare UPDATE with [rows, count] instead of rows.
-    const rows: unknown[] = await manager.query(
-      `WITH claimed AS (UPDATE inference_requests SET status = $2 WHERE id = $1 AND status = 'queued' RETURNING id)
-       SELECT id FROM claimed`,
-      [id, to],
+  /** Starts a queued request on the instance `instanceId` if it is still queued; false when something else (another worker, a cancel) took it first. */
+  async claimQueued(id: string, instanceId: string): Promise<boolean> {
+    const rows = await this.sql.query(
+      `UPDATE inference_requests SET status = 'running', instance_id = $2 WHERE id = $1 AND status = 'queued' RETURNING id`,
+      [id, instanceId],
     );
     return rows.length === 1;
   }
 
+  /** Forgets a queued request the queue never took (the caller was told so). */
+  async deleteQueued(id: string): Promise<void> {
+    await this.sql.query(`DELETE FROM inference_requests WHERE id = $1 AND status = 'queued'`, [id]);
+  }
+
+  /**
+   * Running requests whose instance no longer holds a lease (renewed within `leaseMs`), oldest
+   * first. A row without an instance predates leases: it counts as left behind once older than
+   * `ownerlessAfterMs`, longer than any request may run.
+   */
+  async findOrphanedRunning(leaseMs: number, ownerlessAfterMs: number, limit: number): Promise<OrphanedRequest[]> {
+    const rows: OrphanRecord[] = await this.sql.query(
+      `SELECT r.id, r.task_type, r.requested_model_id, r.instance_id FROM inference_requests r
+        WHERE r.status = 'running'
+          AND (r.instance_id IS NOT NULL OR r.created_at < now() - make_interval(secs => $2))
+          AND NOT EXISTS (SELECT 1 FROM service_instances i
+                           WHERE i.id = r.instance_id AND i.heartbeat_at > now() - make_interval(secs => $1))
+        ORDER BY r.created_at LIMIT $3`,
+      [leaseMs / 1000, ownerlessAfterMs / 1000, limit],
+    );
+    return rows.map(fromOrphanRecord);
+  }
+
+  /** Those of the given requests that are still running. */
+  async findRunning(ids: string[]): Promise<OrphanedRequest[]> {
+    const rows: OrphanRecord[] = await this.sql.query(
+      `SELECT id, task_type, requested_model_id, instance_id FROM inference_requests WHERE id = ANY($1) AND status = 'running'`,
+      [ids],
+    );
+    return rows.map(fromOrphanRecord);
+  }
+
+  /** Queued requests older than `olderThanMs`, oldest first: the reclaimer checks that their jobs still exist. */
+  async findLongQueued(olderThanMs: number, limit: number): Promise<OrphanedRequest[]> {
+    const rows: OrphanRecord[] = await this.sql.query(
+      `SELECT id, task_type, requested_model_id, instance_id FROM inference_requests
+        WHERE status = 'queued' AND created_at < now() - make_interval(secs => $1)
+        ORDER BY created_at LIMIT $2`,
+      [olderThanMs / 1000, limit],
+    );
+    return rows.map(fromOrphanRecord);
+  }
+
   /** Puts a failed asynchronous request back in the queue for another try. */
   async requeue(id: string): Promise<void> {
-    await this.dataSource.query(`UPDATE inference_requests SET status = 'queued', completed_at = NULL WHERE id = $1 AND status = 'failed'`, [id]);
+    await this.dataSource.query(`UPDATE inference_requests SET status = 'queued', completed_at = NULL, instance_id = NULL WHERE id = $1 AND status = 'failed'`, [id]);
   }
 
   /** Locks the request row for the rest of the caller's transaction, so feedback on one request is applied one at a time. */
@@ -130,6 +171,17 @@ export class InferenceRepository {
       completedAt: row.completed_at,
     }));
   }
+}
+
+interface OrphanRecord {
+  id: string;
+  task_type: string;
+  requested_model_id: string | null;
+  instance_id: string | null;
+}
+
+function fromOrphanRecord(row: OrphanRecord): OrphanedRequest {
+  return { id: row.id, taskType: row.task_type, requestedModelId: row.requested_model_id, instanceId: row.instance_id };
 }
 
 export const RECENT_OUTCOMES = ['failed', 'fallback'] as const;

@@ -5,7 +5,7 @@ import { Queue } from 'bullmq';
 import { Gauge, Registry } from 'prom-client';
 import { OutboxRepository } from '../events/outbox.repository';
 import { ModelsService } from '../models/models.service';
-import { QueueName } from '../queue/queue.module';
+import { QueueName } from '../queue/queue-names';
 import { CircuitBreaker, CircuitState } from '../routing/circuit-breaker';
 import { MetricName } from './metric-names';
 

@@ -7,7 +7,7 @@ import { ErrorCode } from '../common/errors/error-code';
 import { abortOnDisconnect } from '../common/http/abort-on-disconnect';
 import { REQUEST_ID_HEADER, requestIdOf } from '../common/http/request-id.middleware';
 import { CompletionView } from '../inference/dto/completion.view';
-import { RunControl } from '../inference/inference.service';
+import { RunControl } from '../inference/inference.types';
 import { ClientApiKeyGuard } from './client-api-key.guard';
 import { OpenAiChatRequestDto, OpenAiCompletionRequestDto, OpenAiEmbeddingsRequestDto } from './dto/openai-request.dto';
 import {

@@ -2,7 +2,8 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import type { Response } from 'express';
 import { DomainError, ValidationFailed } from '../common/errors/domain-error';
 import { ErrorCode, HTTP_STATUS_OF } from '../common/errors/error-code';
-import { logServiceFailure } from '../common/filters/error.filter';
+import { isDatabaseUnavailable } from '../common/errors/database-unavailable';
+import { databaseUnavailable, logServiceFailure } from '../common/filters/error.filter';
 import { sendOpenAiError } from './openai-error';
 
 /**
@@ -33,6 +34,7 @@ export class OpenAiErrorFilter implements ExceptionFilter {
       const code = (Object.keys(HTTP_STATUS_OF) as ErrorCode[]).find((c) => HTTP_STATUS_OF[c] === status) ?? ErrorCode.Internal;
       return new DomainError(code, exception.message);
     }
+    if (isDatabaseUnavailable(exception)) return databaseUnavailable();
     this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     return new DomainError(ErrorCode.Internal, 'Internal error');
   }

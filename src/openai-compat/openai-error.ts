@@ -1,6 +1,7 @@
 import type { Response } from 'express';
 import { DomainError, ValidationFailed } from '../common/errors/domain-error';
 import { ErrorCode, HTTP_STATUS_OF } from '../common/errors/error-code';
+import { setRetryAfter } from '../common/filters/error.filter';
 import { OpenAiErrorBodyView } from './dto/openai-response.view';
 
 /** A bearer key that matches no configured client key: OpenAI answers 401 `invalid_api_key`. */
@@ -53,6 +54,7 @@ export function errorType(status: number): OpenAiErrorType {
 
 export function sendOpenAiError(response: Response, error: DomainError): void {
   const { status, body, shouldRetry } = toOpenAiError(error);
+  setRetryAfter(response, error);
   if (shouldRetry !== undefined) response.setHeader('x-should-retry', String(shouldRetry));
   response.status(status).json(body);
 }

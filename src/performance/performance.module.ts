@@ -1,7 +1,7 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { ModelsModule } from '../models/models.module';
-import { QueueName } from '../queue/queue.module';
+import { QueueName } from '../queue/queue-names';
 import { PerformanceReportService } from './performance-report.service';
 import { PerformanceController } from './performance.controller';
 import { PerformanceHandler } from './performance.handler';

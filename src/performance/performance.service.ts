@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock';
+import { runOutsideRequestContext } from '../common/logging/request-context';
 import { AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
 import { ModelEntity } from '../models/model.entity';
@@ -10,6 +11,7 @@ import { RedisService } from '../redis/redis.module';
 import { ModelScores } from '../routing/ranking';
 import { NewObservation, PerformanceRepository, ScoreRow } from './performance.repository';
 import { baselineScores } from './priors';
+import { DEFAULT_TASK_TYPE } from './task-types';
 import { ALL_TASKS, posteriorAt, ScorePosterior, ScoringRules, scoresAt } from './scoring';
 
 /** Other instances reload a changed model's scores at most this often. */
@@ -34,6 +36,9 @@ export class PerformanceService implements OnApplicationBootstrap, OnApplication
   private readonly scores = new Map<string, ScoreRow>();
   private readonly changes: ChangeFeed;
   private readonly stale = new Set<string>();
+  /** Task types with scores (null: to be recounted after a change), and new ones this instance let in since. */
+  private tracked: Set<string> | null = null;
+  private readonly admitted = new Set<string>();
   private reloadTimer: NodeJS.Timeout | undefined;
   private foldTimer: NodeJS.Timeout | undefined;
   private foldPoller: NodeJS.Timeout | undefined;
@@ -88,6 +93,22 @@ export class PerformanceService implements OnApplicationBootstrap, OnApplication
     return this.scoresFor(model, ALL_TASKS);
   }
 
+  /**
+   * Whether a request may name this task type: `general` and any type with scores may, and a new
+   * one while the deployment tracks fewer than MAX_TASK_TYPES (each new type costs a score row and
+   * memory on every instance, so callers cannot add them without bound). Instances learn of each
+   * other's new types when their scores arrive, so the bound can be passed by the new types that
+   * arrive within that moment on several instances at once.
+   */
+  admitsTaskType(taskType: string): boolean {
+    if (taskType === DEFAULT_TASK_TYPE) return true;
+    this.tracked ??= new Set([...this.scores.values()].map((row) => row.taskType).filter((type) => type !== ALL_TASKS));
+    if (this.tracked.has(taskType) || this.admitted.has(taskType)) return true;
+    if (this.tracked.size + this.admitted.size >= this.config.requests.maxTaskTypes) return false;
+    this.admitted.add(taskType);
+    return true;
+  }
+
   /** Task types the model has evidence for. */
   taskTypesOf(modelId: string): string[] {
     return [...this.scores.values()].filter((r) => r.modelId === modelId && r.taskType !== ALL_TASKS).map((r) => r.taskType).sort();
@@ -116,10 +137,13 @@ export class PerformanceService implements OnApplicationBootstrap, OnApplication
    * concurrent requests update each score row once instead of queueing on its lock one by one.
    */
   foldSoon(): void {
-    this.foldTimer ??= setTimeout(() => {
-      this.foldTimer = undefined;
-      void this.foldPending();
-    }, FOLD_DELAY_MS);
+    // A fold takes every request's observations, not the one that asked for it: its log lines carry no request id.
+    this.foldTimer ??= runOutsideRequestContext(() =>
+      setTimeout(() => {
+        this.foldTimer = undefined;
+        void this.foldPending();
+      }, FOLD_DELAY_MS),
+    );
   }
 
   /** Folds everything written so far (resolves once it is in the scores); one fold at a time per instance. */
@@ -154,6 +178,7 @@ export class PerformanceService implements OnApplicationBootstrap, OnApplication
   committed(rows: ScoreRow[]): void {
     if (rows.length === 0) return;
     for (const row of rows) this.scores.set(key(row.modelId, row.taskType), row);
+    this.scoresChanged();
     this.changes.announce([...new Set(rows.map((r) => r.modelId))]);
   }
 
@@ -189,11 +214,19 @@ export class PerformanceService implements OnApplicationBootstrap, OnApplication
   private replaceModel(modelId: string, rows: ScoreRow[]): void {
     for (const [k, row] of this.scores) if (row.modelId === modelId) this.scores.delete(k);
     for (const row of rows) this.scores.set(key(row.modelId, row.taskType), row);
+    this.scoresChanged();
   }
 
   private replace(rows: ScoreRow[]): void {
     this.scores.clear();
     for (const row of rows) this.scores.set(key(row.modelId, row.taskType), row);
+    this.scoresChanged();
+  }
+
+  /** Task types are recounted on next use; those let in here that now have scores no longer count twice. */
+  private scoresChanged(): void {
+    this.tracked = null;
+    for (const row of this.scores.values()) this.admitted.delete(row.taskType);
   }
 }
 

@@ -14,4 +14,12 @@ describe('baselineScores', () => {
     expect(baselineScores(model({}), 'reasoning')).toEqual({ quality: 0.5, successRate: 0.9, qualityWeight: NEUTRAL_PRIOR_WEIGHT });
     expect(NEUTRAL_PRIOR_WEIGHT).toBe(2);
   });
+
+  it('reads only task types registered on the model, never names its object inherits', () => {
+    const m = model({ quality_score: 0.7, task_specific: { code_generation: 0.9 } });
+    for (const inherited of ['constructor', 'toString', 'hasOwnProperty', '__proto__']) {
+      expect(baselineScores(m, inherited)).toEqual({ quality: 0.7, successRate: 0.9 });
+    }
+    expect(baselineScores(model({}), 'constructor')).toEqual({ quality: 0.5, successRate: 0.9, qualityWeight: NEUTRAL_PRIOR_WEIGHT });
+  });
 });

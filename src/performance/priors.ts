@@ -15,7 +15,9 @@ export const PRIOR_SUCCESS_RATE = 0.9;
 /** A model's registered starting point for a task type: the task's baseline, else its overall one, else the neutral prior. */
 export function baselineScores(model: ModelEntity, taskType: string): PriorScores {
   const baseline = model.performanceBaseline;
-  const registered = baseline.task_specific?.[taskType] ?? baseline.quality_score;
+  // An own key only: a task type such as `constructor` must not read the object's prototype.
+  const taskSpecific = baseline.task_specific;
+  const registered = (taskSpecific && Object.hasOwn(taskSpecific, taskType) ? taskSpecific[taskType] : undefined) ?? baseline.quality_score;
   return registered === undefined
     ? { quality: NEUTRAL_QUALITY, successRate: PRIOR_SUCCESS_RATE, qualityWeight: NEUTRAL_PRIOR_WEIGHT }
     : { quality: registered, successRate: PRIOR_SUCCESS_RATE };

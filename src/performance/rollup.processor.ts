@@ -3,7 +3,8 @@ import { BeforeApplicationShutdown, Logger, OnApplicationBootstrap } from '@nest
 import { Job, Queue, QueueEvents } from 'bullmq';
 import { AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
-import { JobName, QueueName } from '../queue/queue.module';
+import { QueueErrorsService } from '../queue/queue-errors.service';
+import { JobName, QueueName } from '../queue/queue-names';
 import { RollupRepository } from './rollup.repository';
 
 /** Longest an on-demand roll-up is waited for. */
@@ -22,6 +23,7 @@ export class RollupProcessor extends WorkerHost implements OnApplicationBootstra
     @InjectConfig() private readonly config: AppConfig,
     @InjectQueue(QueueName.Performance) private readonly queue: Queue,
     private readonly rollups: RollupRepository,
+    private readonly queueErrors: QueueErrorsService,
   ) {
     super();
   }
@@ -53,6 +55,7 @@ export class RollupProcessor extends WorkerHost implements OnApplicationBootstra
   /** Queues a roll-up now and waits for it; returns how many buckets it wrote. */
   async runNow(): Promise<number> {
     const events = new QueueEvents(QueueName.Performance, { connection: { ...this.config.redis }, prefix: this.config.redisKeyPrefix });
+    this.queueErrors.report(events, 'roll-up events');
     try {
       await events.waitUntilReady();
       const job = await this.queue.add(JobName.RollUp, {}, { removeOnComplete: 100, removeOnFail: 100 });

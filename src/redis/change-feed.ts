@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { AppConfig } from '../config/app-config';
@@ -8,12 +9,33 @@ interface ChangeNotice {
   ids: string[];
 }
 
+/** More ids than any registry holds: a notice naming more is not one of ours. */
+const MAX_IDS = 10_000;
+
+/**
+ * A notice as another instance publishes it, or null for anything else on the channel (anyone
+ * with access to Redis can publish there): a malformed message is ignored, never thrown.
+ */
+export function parseNotice(message: string): ChangeNotice | null {
+  let notice: unknown;
+  try {
+    notice = JSON.parse(message);
+  } catch {
+    return null;
+  }
+  if (typeof notice !== 'object' || notice === null) return null;
+  const { from, ids } = notice as Partial<Record<keyof ChangeNotice, unknown>>;
+  if (typeof from !== 'string' || !Array.isArray(ids) || ids.length > MAX_IDS || !ids.every((id) => typeof id === 'string')) return null;
+  return { from, ids };
+}
+
 /**
  * Tells the other instances which entries of an in-memory copy changed (through Redis pub/sub),
  * so each reloads them from the database. Notices are hints: one lost while Redis is down only
  * delays an instance until the next notice or restart, never loses data.
  */
 export class ChangeFeed {
+  private readonly logger = new Logger(ChangeFeed.name);
   private readonly subscriber: Redis;
   private readonly channel: string;
   /** Lets an instance ignore its own notices. */
@@ -31,8 +53,9 @@ export class ChangeFeed {
   /** Calls `onChange` with the ids other instances changed; resolves once subscribed (or Redis refused). */
   async follow(onChange: (ids: string[]) => void): Promise<boolean> {
     this.subscriber.on('message', (_channel: string, message: string) => {
-      const notice = JSON.parse(message) as ChangeNotice;
-      if (notice.from !== this.instanceId) onChange(notice.ids);
+      const notice = parseNotice(message);
+      if (!notice) this.logger.warn(`Ignored a malformed message on ${this.channel}`);
+      else if (notice.from !== this.instanceId) onChange(notice.ids);
     });
     return this.subscriber.subscribe(this.channel).then(
       () => true,

@@ -43,6 +43,12 @@ export class ServiceProcess {
     return service;
   }
 
+  /** Null while the process runs; its exit code (or -1 when a signal ended it) afterwards. */
+  get exitCode(): number | null {
+    if (this.child.exitCode !== null) return this.child.exitCode;
+    return this.child.signalCode === null ? null : -1;
+  }
+
   /** Every complete line written so far, each parsed as JSON (a line that is not JSON fails the test). */
   lines(): LogLine[] {
     return this.stdout

@@ -20,8 +20,9 @@ export class TestDatabase {
     private readonly adminUrl: string,
   ) {}
 
-  static async create(): Promise<TestDatabase> {
-    const base = new URL(loadConfigFromEnvironment().databaseUrl);
+  /** On the configured server, or on `serverUrl` (e.g. a private cluster a test restarts). */
+  static async create(serverUrl = loadConfigFromEnvironment().databaseUrl): Promise<TestDatabase> {
+    const base = new URL(serverUrl);
     const name = `mos_test_${randomBytes(6).toString('hex')}`;
     const adminUrl = withDatabase(base.toString(), 'postgres');
     await withClient(adminUrl, (client) => client.query(`CREATE DATABASE ${name}`));

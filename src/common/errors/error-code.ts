@@ -12,6 +12,8 @@ export const ErrorCode = {
   ProviderError: 'provider_error',
   NoModelAvailable: 'no_model_available',
   ServiceUnavailable: 'service_unavailable',
+  DatabaseUnavailable: 'database_unavailable',
+  Interrupted: 'interrupted',
   Internal: 'internal_error',
 } as const;
 
@@ -30,5 +32,13 @@ export const HTTP_STATUS_OF: Record<ErrorCode, number> = {
   provider_error: 502,
   no_model_available: 503,
   service_unavailable: 503,
+  database_unavailable: 503,
+  interrupted: 503,
   internal_error: 500,
+};
+
+/** Errors worth retrying after a pause, with the `Retry-After` (seconds) they answer with. */
+export const RETRY_AFTER_SECONDS: Partial<Record<ErrorCode, number>> = {
+  database_unavailable: 1,
+  service_unavailable: 1,
 };

@@ -2,7 +2,8 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import type { Response } from 'express';
 import { Observable, throwError } from 'rxjs';
 import { DomainError, ValidationFailed } from '../errors/domain-error';
-import { ErrorCode, HTTP_STATUS_OF } from '../errors/error-code';
+import { isDatabaseUnavailable } from '../errors/database-unavailable';
+import { ErrorCode, HTTP_STATUS_OF, RETRY_AFTER_SECONDS } from '../errors/error-code';
 import { requestIdOf } from '../http/request-id.middleware';
 
 /**
@@ -27,6 +28,7 @@ export class ErrorFilter implements ExceptionFilter {
     }
     const requestId = requestIdOf(response);
     if (requestId !== undefined) error.details.request_id ??= requestId;
+    setRetryAfter(response, error);
     response.status(HTTP_STATUS_OF[error.code]).json(error.toBody());
   }
 
@@ -35,10 +37,22 @@ export class ErrorFilter implements ExceptionFilter {
     if (exception instanceof HttpException) return fromHttpException(exception);
     const bodyParserError = fromBodyParserError(exception);
     if (bodyParserError) return bodyParserError;
+    if (isDatabaseUnavailable(exception)) return databaseUnavailable();
 
     this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     return new DomainError(ErrorCode.Internal, 'Internal error');
   }
+}
+
+/** Postgres could not be reached or dropped the connection: worth retrying shortly, without the driver's words. */
+export function databaseUnavailable(): DomainError {
+  return new DomainError(ErrorCode.DatabaseUnavailable, 'The database is unavailable; retry shortly');
+}
+
+/** `Retry-After` on errors worth retrying after a pause (503 database_unavailable, ...). */
+export function setRetryAfter(response: Response, error: DomainError): void {
+  const seconds = RETRY_AFTER_SECONDS[error.code];
+  if (seconds !== undefined) response.setHeader('Retry-After', String(seconds));
 }
 
 /** A 5xx the service answers on purpose (502 provider_error, 503 no_model_available...) is worth an operator's look. */

@@ -1,0 +1,38 @@
+import type { RequestTimer } from '../metrics/request-timer';
+import type { ChatMessage } from '../providers/provider.types';
+import type { ChatRequestDto, CompletionRequestDto, InferenceRequestDto } from './dto/inference-request.dto';
+import type { RequestKind } from './inference-request.entity';
+
+/** How the caller takes part in one request. */
+export interface RunControl {
+  requestId: string;
+  /** Aborts the provider call (client gone, or a cancel command). */
+  signal: AbortSignal;
+  /** Streams content deltas as they arrive; without it the provider is called without streaming. */
+  onDelta?: (content: string) => void;
+  /** Called once the request is accepted and recorded, before any provider call. */
+  onStart?: () => void;
+}
+
+/** A request as it waits in the queue: which endpoint it came through and its validated body. */
+export type QueuedRequest = { kind: 'completion'; dto: CompletionRequestDto } | { kind: 'chat'; dto: ChatRequestDto };
+
+export interface QueuedJob {
+  requestId: string;
+  request: QueuedRequest;
+}
+
+/** A request reduced to what the lifecycle needs, whichever endpoint it came through. */
+export interface Job {
+  kind: RequestKind;
+  dto: InferenceRequestDto;
+  taskType: string;
+  /** Chat messages with context folded in; a completion served by a chat model uses these too. */
+  messages: ChatMessage[];
+  /** The completion prompt with context, for models with the completion capability. */
+  prompt: string | null;
+  promptText: string;
+  temperature: number | undefined;
+  /** Times the request and its provider calls, for metrics. */
+  timer: RequestTimer;
+}

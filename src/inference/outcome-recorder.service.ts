@@ -1,0 +1,112 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { Clock } from '../common/clock';
+import { isDatabaseUnavailable } from '../common/errors/database-unavailable';
+import { Sql } from '../database/sql';
+import { OutboxRelay } from '../events/outbox-relay.service';
+import { OutboxRepository } from '../events/outbox.repository';
+import { MetricsService } from '../metrics/metrics.service';
+import { RequestTimer } from '../metrics/request-timer';
+import { PerformanceService } from '../performance/performance.service';
+import { InferenceRepository } from './inference.repository';
+import { Outcome } from './outcome';
+
+/** First pause before writing an outcome again while the database is unavailable; it doubles up to the cap. */
+const FIRST_RETRY_MS = 50;
+const MAX_RETRY_MS = 1000;
+
+/** The request whose outcome is written, as metrics label it. */
+export interface RecordedFor {
+  requestId: string;
+  taskType: string;
+  /** Null for a request that never ran: it has no latency. */
+  timer: RequestTimer | null;
+}
+
+/**
+ * The one place a request's outcome is written, however the request ended: its row, its events
+ * and its automatic observations in one statement, only while the row is still in the state the
+ * writer expects (so an outcome is written once, whoever else tries), then the relay is kicked,
+ * the observations folded soon and the metrics counted (after the commit: a metric never claims
+ * a request the database does not have).
+ */
+@Injectable()
+export class OutcomeRecorder {
+  private readonly logger = new Logger(OutcomeRecorder.name);
+  /** Requests of this instance whose outcome could not be written: finalized as interrupted once the database is back. */
+  private readonly unrecorded = new Set<string>();
+
+  constructor(
+    private readonly sql: Sql,
+    private readonly requests: InferenceRepository,
+    private readonly outbox: OutboxRepository,
+    private readonly performance: PerformanceService,
+    private readonly relay: OutboxRelay,
+    private readonly metrics: MetricsService,
+    private readonly clock: Clock,
+  ) {}
+
+  /**
+   * Writes the outcome of a request that is still `from`; false (nothing written) when it has
+   * moved on, e.g. finalized by another instance that took this one for dead. While the database
+   * is unavailable the write is tried again until `deadlineMs` (monotonic); past it the error is
+   * thrown (503 `database_unavailable`) and the request is remembered, to be finalized as
+   * interrupted when the database is back: it is never left running, and never answered 200.
+   */
+  async record(request: RecordedFor, from: 'running' | 'queued', outcome: Outcome, deadlineMs = this.clock.monotonicMs()): Promise<boolean> {
+    const written = await this.writeUntil(deadlineMs, () => this.write(request.requestId, from, outcome)).catch((error: unknown) => {
+      if (from === 'running' && isDatabaseUnavailable(error)) this.unrecorded.add(request.requestId);
+      throw error;
+    });
+    this.unrecorded.delete(request.requestId);
+    if (!written) return false;
+    this.relay.kick();
+    if (outcome.observations.length > 0) this.performance.foldSoon();
+    this.metrics.requestRecorded({ ...outcome, taskType: request.taskType, timer: request.timer });
+    return true;
+  }
+
+  /** Requests of this instance whose outcome could not be written; each is forgotten once an outcome of it is written. */
+  unrecordedIds(): string[] {
+    return [...this.unrecorded];
+  }
+
+  /** Stops remembering requests that need no outcome any more (their rows have moved on). */
+  forget(requestIds: string[]): void {
+    for (const id of requestIds) this.unrecorded.delete(id);
+  }
+
+  private write(requestId: string, from: 'running' | 'queued', outcome: Outcome): Promise<boolean> {
+    const finalize = this.requests.finalizeStep(
+      {
+        id: requestId,
+        status: outcome.status,
+        modelId: outcome.model?.id ?? null,
+        provider: outcome.model?.provider ?? null,
+        attempts: outcome.attempts,
+        promptTokens: outcome.usage?.prompt ?? null,
+        completionTokens: outcome.usage?.completion ?? null,
+        totalTokens: outcome.usage ? outcome.usage.prompt + outcome.usage.completion : null,
+        cost: outcome.cost,
+        latencyMs: outcome.latencyMs,
+        finishReason: outcome.finishReason,
+        error: outcome.error,
+        response: outcome.response,
+        completedAt: this.clock.now(),
+      },
+      from,
+    );
+    return this.sql.atomicallyIf(finalize, [this.outbox.addStep(outcome.events), this.performance.observationsStep(outcome.observations)]);
+  }
+
+  private async writeUntil<T>(deadlineMs: number, write: () => Promise<T>): Promise<T> {
+    for (let pause = FIRST_RETRY_MS; ; pause = Math.min(pause * 2, MAX_RETRY_MS)) {
+      try {
+        return await write();
+      } catch (error) {
+        if (!isDatabaseUnavailable(error) || this.clock.monotonicMs() + pause > deadlineMs) throw error;
+        this.logger.warn(`Database unavailable while recording an outcome; trying again in ${pause} ms`);
+        await new Promise((resolve) => setTimeout(resolve, pause));
+      }
+    }
+  }
+}

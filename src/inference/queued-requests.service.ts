@@ -1,0 +1,103 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable } from '@nestjs/common';
+import { Queue } from 'bullmq';
+import { Clock } from '../common/clock';
+import { DomainError } from '../common/errors/domain-error';
+import { ErrorCode } from '../common/errors/error-code';
+import { InstanceLease } from '../instances/instance-lease.service';
+import { JobName, QueueName } from '../queue/queue-names';
+import { QueuedView } from './dto/request-status.view';
+import { InFlightRegistry } from './in-flight.registry';
+import { InferenceRepository } from './inference.repository';
+import { InferenceService } from './inference.service';
+import { QueuedJob, QueuedRequest } from './inference.types';
+import { factsOf, factsOfRow, rowOf } from './job';
+import { cancelledWhileQueuedOutcome, rejectedOutcome } from './outcome';
+import { OutcomeRecorder } from './outcome-recorder.service';
+
+/** Tries of an asynchronous request whose candidates all fail with retryable errors. */
+const ASYNC_ATTEMPTS = 3;
+/** First backoff between those tries; it doubles each time. */
+const ASYNC_RETRY_DELAY_MS = 1000;
+
+/**
+ * Asynchronous requests (`Prefer: respond-async`): accepted with 202 and a `queued` row, run by
+ * any instance's worker through the same lifecycle as synchronous ones, or cancelled while they
+ * wait.
+ */
+@Injectable()
+export class QueuedRequestsService {
+  constructor(
+    private readonly inference: InferenceService,
+    private readonly requests: InferenceRepository,
+    private readonly recorder: OutcomeRecorder,
+    private readonly inFlight: InFlightRegistry,
+    private readonly lease: InstanceLease,
+    @InjectQueue(QueueName.Inference) private readonly queue: Queue<QueuedJob>,
+    private readonly clock: Clock,
+  ) {}
+
+  /**
+   * Accepts a request to run later (202). Routing is checked now, so a request no model can serve
+   * is refused at once rather than failing in the queue. A request the queue does not take is
+   * refused (503) and its row removed; a row left behind even so has no job, and is reclaimed.
+   */
+  async enqueue(request: QueuedRequest, requestId: string): Promise<QueuedView> {
+    const job = this.inference.jobFor(request);
+    await this.inference.accept(job);
+    const createdAt = this.clock.now();
+    await this.requests.insert(rowOf(job, requestId, createdAt), 'queued', null);
+    const options = { jobId: requestId, attempts: ASYNC_ATTEMPTS, backoff: { type: 'exponential', delay: ASYNC_RETRY_DELAY_MS }, removeOnComplete: 1000, removeOnFail: 1000 };
+    try {
+      await this.queue.add(JobName.Infer, { requestId, request }, options);
+    } catch {
+      await this.requests.deleteQueued(requestId).catch(() => undefined);
+      throw new DomainError(ErrorCode.ServiceUnavailable, 'The request could not be queued; try again', { request_id: requestId });
+    }
+    return { completion_id: requestId, status: 'queued', created_at: createdAt.toISOString() };
+  }
+
+  /**
+   * Runs a queued request (from the worker). Does nothing when it was cancelled while queued or is
+   * run elsewhere; its outcome, failures included, is recorded like any other request's. When
+   * every candidate failed with retryable errors and `mayRetry`, the request goes back to `queued`
+   * and the job fails, so BullMQ tries it again after a backoff.
+   */
+  async runQueued(requestId: string, request: QueuedRequest, mayRetry: boolean): Promise<void> {
+    const job = this.inference.jobFor(request);
+    // Registered before the claim, so a cancel that sees the request running always reaches it.
+    const flight = this.inFlight.start(requestId, new AbortController().signal);
+    try {
+      const row = await this.requests.findById(requestId);
+      if (!row || !(await this.requests.claimQueued(requestId, this.lease.id))) return;
+      const started = this.clock.monotonicMs();
+      const candidates = await this.inference.plan(job).catch(async (error: unknown) => {
+        if (error instanceof DomainError) {
+          const outcome = rejectedOutcome(factsOf(job, requestId), error, Math.round(this.clock.monotonicMs() - started));
+          await this.recorder.record({ requestId, taskType: job.taskType, timer: job.timer }, 'running', outcome);
+        }
+        throw error;
+      });
+      await this.inference.execute(job, { requestId, signal: flight.signal }, candidates, row.createdAt, started);
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      // Every candidate was unavailable for now: worth another try later, unless out of tries.
+      if (mayRetry && error.code === ErrorCode.NoModelAvailable && Array.isArray(error.details.attempts)) {
+        await this.requests.requeue(requestId);
+        throw new Error(`Request ${requestId}: every candidate failed, retrying later`);
+      }
+      // Otherwise the failure is recorded: an outcome, not a job failure.
+    } finally {
+      flight.finish();
+    }
+  }
+
+  /** Cancels a request still waiting in the queue: recorded as cancelled, never sent to a provider. False when it has left the queue. */
+  async cancelQueued(requestId: string): Promise<boolean> {
+    const row = await this.requests.findById(requestId);
+    if (row?.status !== 'queued') return false;
+    const cancelled = await this.recorder.record({ requestId, taskType: row.taskType, timer: null }, 'queued', cancelledWhileQueuedOutcome(factsOfRow(row)));
+    if (cancelled) await this.queue.remove(requestId).catch(() => undefined);
+    return cancelled;
+  }
+}
