@@ -3,6 +3,9 @@ import { createApp } from './app';
 import { ConfigError, loadConfigFromEnvironment } from './config/app-config';
 
 async function bootstrap(): Promise<void> {
+  // The last line of defence, for a promise nobody awaited: logged with its stack, and the instance
+  // keeps serving everyone else instead of exiting. Driver errors are handled where they arise.
+  process.on('unhandledRejection', (reason: unknown) => Logger.error(reason, 'Process'));
   const config = loadConfigFromEnvironment();
   const app = await createApp(config);
   if (config.usingDevelopmentEncryptionKey) {

@@ -182,7 +182,8 @@ export class InferenceService {
     const adapter = this.providers.adapter(candidate.model.provider);
     const params = {
       signal: control.signal,
-      timeoutMs: Math.min(this.config.providers.timeoutMs, timeoutMs),
+      // Whole milliseconds, at least one: AbortSignal.timeout takes nothing else.
+      timeoutMs: Math.max(1, Math.floor(Math.min(this.config.providers.timeoutMs, timeoutMs))),
       maxTokens: job.dto.max_tokens,
       temperature: job.temperature,
     };

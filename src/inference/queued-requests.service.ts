@@ -19,6 +19,8 @@ import { OutcomeRecorder } from './outcome-recorder.service';
 const ASYNC_ATTEMPTS = 3;
 /** First backoff between those tries; it doubles each time. */
 const ASYNC_RETRY_DELAY_MS = 1000;
+/** Longest a caller waits for the queue to take a request (BullMQ keeps retrying while Redis is away). */
+const ENQUEUE_TIMEOUT_MS = 5000;
 
 /**
  * Asynchronous requests (`Prefer: respond-async`): accepted with 202 and a `queued` row, run by
@@ -49,8 +51,9 @@ export class QueuedRequestsService {
     await this.requests.insert(rowOf(job, requestId, createdAt), 'queued', null);
     const options = { jobId: requestId, attempts: ASYNC_ATTEMPTS, backoff: { type: 'exponential', delay: ASYNC_RETRY_DELAY_MS }, removeOnComplete: 1000, removeOnFail: 1000 };
     try {
-      await this.queue.add(JobName.Infer, { requestId, request }, options);
+      await withTimeout(this.queue.add(JobName.Infer, { requestId, request }, options), ENQUEUE_TIMEOUT_MS);
     } catch {
+      // Should the job still reach the queue later, its worker finds no row and does nothing.
       await this.requests.deleteQueued(requestId).catch(() => undefined);
       throw new DomainError(ErrorCode.ServiceUnavailable, 'The request could not be queued; try again', { request_id: requestId });
     }
@@ -100,4 +103,10 @@ export class QueuedRequestsService {
     if (cancelled) await this.queue.remove(requestId).catch(() => undefined);
     return cancelled;
   }
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)));
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }

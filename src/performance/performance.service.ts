@@ -102,7 +102,7 @@ export class PerformanceService implements OnApplicationBootstrap, OnApplication
    */
   admitsTaskType(taskType: string): boolean {
     if (taskType === DEFAULT_TASK_TYPE) return true;
-    this.tracked ??= new Set([...this.scores.values()].map((row) => row.taskType).filter((type) => type !== ALL_TASKS));
+    this.tracked ??= new Set([...this.scores.values()].map((row) => row.taskType).filter((type) => type !== ALL_TASKS && type !== DEFAULT_TASK_TYPE));
     if (this.tracked.has(taskType) || this.admitted.has(taskType)) return true;
     if (this.tracked.size + this.admitted.size >= this.config.requests.maxTaskTypes) return false;
     this.admitted.add(taskType);

@@ -54,6 +54,19 @@ describe('request path writes', () => {
     expect(after.status).toBe('completed');
   });
 
+  it('writes guarded steps only while the guard changes a row, so an outcome is written once', async () => {
+    await service.sql.query(`INSERT INTO inference_requests (id, kind, status, task_type) VALUES ('guarded-1', 'chat', 'running', 'general')`);
+    const finish = { sql: `UPDATE inference_requests SET status = 'failed' WHERE id = $1 AND status = 'running' RETURNING id`, params: ['guarded-1'] };
+    const event = { sql: `INSERT INTO outbox_events (pattern, payload) VALUES ($1, '{"request_id": "guarded-1"}')`, params: ['test.guarded'] };
+
+    // Two writers race to finalize the row: the first writes its event, the second nothing at all.
+    const results = await Promise.all([sql.atomicallyIf(finish, [event]), sql.atomicallyIf(finish, [event])]);
+    expect(results.sort()).toEqual([false, true]);
+    const [{ n }] = await service.sql.query(`SELECT count(*)::int AS n FROM outbox_events WHERE pattern = 'test.guarded'`);
+    expect(n).toBe(1);
+    expect(await sql.atomicallyIf({ ...finish, params: ['no-such-request'] }, [event])).toBe(false);
+  });
+
   it('writes running rows without waiting for the disk, and outcomes durably', async () => {
     expect(await sql.queryUnflushed(`SHOW synchronous_commit`)).toEqual([{ synchronous_commit: 'off' }]);
     expect(await sql.query(`SHOW synchronous_commit`)).toEqual([{ synchronous_commit: 'on' }]);
