@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { toJsonb } from '../database/jsonb';
 import { Sql, SqlStep } from '../database/sql';
 import { OutgoingEvent } from './event-contracts';
 
@@ -34,7 +35,7 @@ export class OutboxRepository {
     return {
       sql: `INSERT INTO outbox_events (pattern, payload)
             SELECT e.pattern, e.payload FROM jsonb_to_recordset($1::jsonb) AS e(pattern text, payload jsonb)`,
-      params: [JSON.stringify(events.map((e) => ({ pattern: e.name, payload: e.payload })))],
+      params: [toJsonb(events.map((e) => ({ pattern: e.name, payload: e.payload })))],
     };
   }
 

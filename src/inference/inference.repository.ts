@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { DomainError } from '../common/errors/domain-error';
 import { ErrorCode } from '../common/errors/error-code';
+import { toJsonb } from '../database/jsonb';
 import { Sql, SqlStep } from '../database/sql';
 import { InferenceRequestEntity } from './inference-request.entity';
 
@@ -32,7 +33,7 @@ export class InferenceRepository {
       await query(
         `INSERT INTO inference_requests (id, kind, status, task_type, requested_model_id, metadata, created_at, instance_id)
          VALUES ($1, $2, $7, $3, $4, $5, $6, $8)`,
-        [request.id, request.kind, request.taskType, request.requestedModelId, request.metadata, request.createdAt, status, instanceId],
+        [request.id, request.kind, request.taskType, request.requestedModelId, toJsonb(request.metadata), request.createdAt, status, instanceId],
       );
     } catch (error) {
       if ((error as { code?: string }).code === UNIQUE_VIOLATION) {
@@ -59,15 +60,15 @@ export class InferenceRepository {
         outcome.status,
         outcome.modelId,
         outcome.provider,
-        JSON.stringify(outcome.attempts),
+        toJsonb(outcome.attempts),
         outcome.promptTokens,
         outcome.completionTokens,
         outcome.totalTokens,
         outcome.cost,
         outcome.latencyMs,
         outcome.finishReason,
-        outcome.error === null ? null : JSON.stringify(outcome.error),
-        outcome.response === null ? null : JSON.stringify(outcome.response),
+        outcome.error === null ? null : toJsonb(outcome.error),
+        outcome.response === null ? null : toJsonb(outcome.response),
         outcome.completedAt,
         from,
       ],

@@ -105,6 +105,16 @@ describe('bounded work per request', () => {
     expect((await chat({ model_id: 'steady' })).status).toBe(200);
   });
 
+  it('records an answer holding NUL characters and lone surrogates, with U+FFFD in their place', async () => {
+    openai.behave('odd-text', { text: 'nul\u0000 lone\ud800 pair👋' });
+    await registerModel(service, { model_id: 'odd-text', provider: 'openai', capabilities: ['chat'], api_url: openai.url });
+    const { status, body, headers } = await chat({ model_id: 'odd-text', metadata: { user_id: 'u-1' } });
+    expect(status).toBe(200);
+    expect(body.content).toBe('nul\u0000 lone\ud800 pair👋');
+    const [row] = await service.sql.query(`SELECT status, response->>'content' AS content FROM inference_requests WHERE id = $1`, [headers.get('x-request-id')]);
+    expect(row).toEqual({ status: 'completed', content: 'nul\ufffd lone\ufffd pair👋' });
+  });
+
   it('bounds every statement on the app’s connections', async () => {
     const [{ statement_timeout }] = await service.app.get(DataSource).query('SHOW statement_timeout');
     expect(statement_timeout).toBe('30s');
