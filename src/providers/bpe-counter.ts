@@ -44,15 +44,10 @@ export class BpeCounter {
   static async load(file: BpeRanksFile, options: BpeCounterOptions = {}): Promise<BpeCounter> {
     const ranks = new Map<string, number>();
     let decoded = 0;
-    for (const line of file.bpe_ranks.split('\n')) {
-      // Each line: a marker, the rank of its first token, then base64 tokens of consecutive ranks.
-      const fields = line.split(' ');
-      const offset = Number.parseInt(fields[1], 10);
-      for (let i = 2; i < fields.length; i++) {
-        // atob gives the bytes one char each, the keys' form, three times faster than a Buffer round trip.
-        ranks.set(atob(fields[i]), offset + i - 2);
-        if (++decoded % RANKS_PER_TURN === 0) await nextTurn();
-      }
+    for (const [token, rank] of vocabulary(file.bpe_ranks)) {
+      // atob gives the bytes one char each, the keys' form, three times faster than a Buffer round trip.
+      ranks.set(atob(token), rank);
+      if (++decoded % RANKS_PER_TURN === 0) await nextTurn();
     }
     return new BpeCounter(ranks, new RegExp(file.pat_str, 'gu'), options);
   }
@@ -81,6 +76,31 @@ export class BpeCounter {
     }
     return tokens;
   }
+}
+
+/**
+ * The entries of js-tiktoken's vocabulary format, read in place rather than split (the file is
+ * megabytes): each line is a marker, the rank of its first token, then base64 tokens of
+ * consecutive ranks, separated by spaces.
+ */
+function* vocabulary(bpeRanks: string): Generator<[token: string, rank: number]> {
+  for (let lineStart = 0; lineStart < bpeRanks.length; ) {
+    const lineEnd = indexOrEnd(bpeRanks, '\n', lineStart);
+    const rankStart = Math.min(indexOrEnd(bpeRanks, ' ', lineStart), lineEnd) + 1;
+    let cursor = Math.min(indexOrEnd(bpeRanks, ' ', rankStart), lineEnd);
+    let rank = Number.parseInt(bpeRanks.slice(rankStart, cursor), 10);
+    while (cursor < lineEnd) {
+      const tokenEnd = Math.min(indexOrEnd(bpeRanks, ' ', cursor + 1), lineEnd);
+      yield [bpeRanks.slice(cursor + 1, tokenEnd), rank++];
+      cursor = tokenEnd;
+    }
+    lineStart = lineEnd + 1;
+  }
+}
+
+function indexOrEnd(text: string, char: string, from: number): number {
+  const index = text.indexOf(char, from);
+  return index < 0 ? text.length : index;
 }
 
 /** The UTF-8 bytes of a piece, one char per byte (the vocabulary's keys); most pieces are ASCII already. */
