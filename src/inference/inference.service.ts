@@ -31,7 +31,7 @@ import { QueuedView, RequestStatusView } from './dto/request-status.view';
 import { RequestKind, RequestStatus } from './inference-request.entity';
 import { InFlightRegistry } from './in-flight.registry';
 import { InferenceRepository } from './inference.repository';
-import { messagesWithContext, promptTextOf, promptWithContext } from './prompt';
+import { assertPromptSize, messagesWithContext, promptTextOf, promptWithContext } from './prompt';
 
 export const DEFAULT_TASK_TYPE = 'general';
 
@@ -266,8 +266,9 @@ export class InferenceService {
     }
   }
 
-  private plan(job: Job): Promise<PlannedCandidate[]> {
-    return this.routing.plan({
+  private async plan(job: Job): Promise<PlannedCandidate[]> {
+    assertPromptSize(job.kind === 'chat' ? 'messages' : 'prompt', job.promptText, this.config.maxPromptChars);
+    return await this.routing.plan({
       modelId: job.dto.model_id,
       fallback: job.dto.fallback ?? true,
       taskType: job.taskType,
