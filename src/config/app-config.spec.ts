@@ -83,6 +83,13 @@ describe('loadConfig', () => {
     expect(problems.join()).not.toContain('tiny-key');
   });
 
+  it('limits prompts to a million characters unless MAX_PROMPT_CHARS says otherwise, naming a bad value', () => {
+    expect(loadConfig({}).maxPromptChars).toBe(1_000_000);
+    expect(loadConfig({ MAX_PROMPT_CHARS: '50000' }).maxPromptChars).toBe(50_000);
+    expect(problemsOf({ MAX_PROMPT_CHARS: '0' })).toEqual([expect.stringContaining('MAX_PROMPT_CHARS must be an integer from 1 to 100000000')]);
+    expect(problemsOf({ MAX_PROMPT_CHARS: '1e6' })).toEqual([expect.stringContaining('MAX_PROMPT_CHARS must be an integer')]);
+  });
+
   it('parses credentials and database index from REDIS_URL', () => {
     expect(loadConfig({ REDIS_URL: 'redis://user:p%40ss@redis.internal:6380/2' }).redis).toEqual({
       host: 'redis.internal',

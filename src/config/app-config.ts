@@ -11,6 +11,11 @@ export interface AppConfig {
   /** `json`: one JSON object per line (production); `pretty`: one readable line (a developer's terminal). */
   logFormat: LogFormat;
   bodyLimit: string;
+  /**
+   * Most characters a completion or chat prompt may have, context items included (the text the
+   * model reads); a longer one is a 400 naming `prompt` or `messages`.
+   */
+  maxPromptChars: number;
   databaseUrl: string;
   databasePoolSize: number;
   /** Longest wait for a new Postgres connection before the request answers 503 database_unavailable. */
@@ -139,6 +144,7 @@ export function loadConfig(env: Env): AppConfig {
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'log'),
     logFormat: read.oneOf('LOG_FORMAT', LOG_FORMATS, 'json'),
     bodyLimit: read.matching('BODY_LIMIT', /^\d+(b|kb|mb)$/i, '1mb', 'a size such as 512kb or 1mb'),
+    maxPromptChars: read.integer('MAX_PROMPT_CHARS', 1_000_000, 1, 100_000_000),
     databaseUrl: read.url('DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/model_orchestration', ['postgres:', 'postgresql:']),
     databasePoolSize: read.integer('DATABASE_POOL_SIZE', 10, 1, 200),
     databaseConnectTimeoutMs: read.integer('DATABASE_CONNECT_TIMEOUT_MS', 3000, 100, 600_000),

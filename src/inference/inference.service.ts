@@ -20,6 +20,7 @@ import { InFlightRegistry } from './in-flight.registry';
 import { InferenceRepository } from './inference.repository';
 import { Job, QueuedRequest, RunControl } from './inference.types';
 import { factsOf, rowOf, toJob } from './job';
+import { assertPromptSize } from './prompt';
 import { Outcome, Usage, answeredOutcome, failedOutcome } from './outcome';
 import { OutcomeRecorder } from './outcome-recorder.service';
 
@@ -76,8 +77,9 @@ export class InferenceService {
     return this.plan(job);
   }
 
-  plan(job: Job): Promise<PlannedCandidate[]> {
-    return this.routing.plan({
+  async plan(job: Job): Promise<PlannedCandidate[]> {
+    assertPromptSize(job.kind === 'chat' ? 'messages' : 'prompt', job.promptText, this.config.maxPromptChars);
+    return await this.routing.plan({
       modelId: job.dto.model_id,
       fallback: job.dto.fallback ?? true,
       taskType: job.taskType,

@@ -1,4 +1,5 @@
-import { messagesWithContext, promptWithContext, renderContext } from './prompt';
+import { ValidationFailed } from '../common/errors/domain-error';
+import { assertPromptSize, messagesWithContext, promptWithContext, renderContext } from './prompt';
 
 describe('context rendering', () => {
   it('renders each item as a tagged block with its metadata as attributes', () => {
@@ -28,5 +29,29 @@ describe('context rendering', () => {
       { role: 'system', content: '<context type="text">\nfact\n</context>' },
       { role: 'user', content: 'Q?' },
     ]);
+  });
+});
+
+describe('prompt size limit', () => {
+  it('accepts a prompt of exactly the limit', () => {
+    expect(() => assertPromptSize('prompt', 'x'.repeat(100), 100)).not.toThrow();
+  });
+
+  it('refuses a longer one with a validation error naming the field and the limit', () => {
+    const refusal = (field: 'prompt' | 'messages') => {
+      try {
+        assertPromptSize(field, 'x'.repeat(101), 100);
+      } catch (error) {
+        return error;
+      }
+      return null;
+    };
+    expect(refusal('prompt')).toBeInstanceOf(ValidationFailed);
+    expect(refusal('prompt')).toMatchObject({
+      details: { fields: { prompt: ['prompt must be at most 100 characters, context items included (got 101)'] } },
+    });
+    expect(refusal('messages')).toMatchObject({
+      details: { fields: { messages: ['messages must be at most 100 characters, context items included (got 101)'] } },
+    });
   });
 });

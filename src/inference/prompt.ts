@@ -1,3 +1,4 @@
+import { ValidationFailed } from '../common/errors/domain-error';
 import { ChatMessage } from '../providers/provider.types';
 import { ContextItemDto } from './dto/inference-request.dto';
 
@@ -46,4 +47,14 @@ export function messagesWithContext(messages: ChatMessage[], context?: ContextIt
 /** The text a model reads, for token counts where the provider reports none. */
 export function promptTextOf(messages: ChatMessage[]): string {
   return messages.map((m) => m.content).join('\n');
+}
+
+/**
+ * Refuses a prompt longer than the deployment's MAX_PROMPT_CHARS with a 400 naming the field.
+ * `promptText` is what the model reads, context items included, so the limit bounds the cost of
+ * every later step (counting tokens, storing, sending).
+ */
+export function assertPromptSize(field: 'prompt' | 'messages', promptText: string, maxChars: number): void {
+  if (promptText.length <= maxChars) return;
+  throw new ValidationFailed({ [field]: [`${field} must be at most ${maxChars} characters, context items included (got ${promptText.length})`] });
 }

@@ -44,7 +44,15 @@ export class ProvidersService {
   countTokens(model: ModelEntity, target: ProviderTarget, text: string): Promise<number> {
     const adapter = this.adapters[model.provider];
     if (adapter.countTokens) return adapter.countTokens(target, text);
-    return Promise.resolve(this.tokens.count(target.providerModel, text));
+    return this.tokens.count(target.providerModel, text);
+  }
+
+  /** Which tokenizer `countTokens` uses for a model: models that name the same one count a text alike. */
+  tokenizerOf(model: ModelEntity, target: ProviderTarget): string {
+    if (!this.adapters[model.provider].countTokens) return this.tokens.encodingFor(target.providerModel);
+    // A local model's tokenizer is its GGUF file's; other adapters with their own are asked per model.
+    const file = target.options.model_path;
+    return typeof file === 'string' ? `${model.provider}:${file}` : `${model.provider}:${model.id}`;
   }
 
   resolve(model: ModelEntity): Resolution {

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { Tiktoken } from 'js-tiktoken/lite';
 import cl100k_base from 'js-tiktoken/ranks/cl100k_base';
 import o200k_base from 'js-tiktoken/ranks/o200k_base';
+import { BpeCounter, BpeRanksFile } from './bpe-counter';
 
-type Encoding = 'o200k_base' | 'cl100k_base';
+export type Encoding = 'o200k_base' | 'cl100k_base';
 
 /** OpenAI's newer families use o200k; older ones, embeddings and non-OpenAI models are estimated with cl100k. */
 const O200K_MODELS = /^(gpt-4o|gpt-4\.1|gpt-4\.5|gpt-5|o\d|chatgpt-4o)/;
@@ -13,25 +13,31 @@ const O200K_MODELS = /^(gpt-4o|gpt-4\.1|gpt-4\.5|gpt-5|o\d|chatgpt-4o)/;
  * model's context before calling it. OpenAI-family models get their real tokenizer; other
  * hosted models are estimated with cl100k_base (close for Claude and Llama-family text, and
  * documented as an estimate). Local models are counted by their own tokenizer in the local adapter.
+ * Counting takes time linear in the text and yields to other requests every couple of thousand
+ * characters (see `BpeCounter`).
  */
 @Injectable()
 export class TokenEstimator {
-  private readonly encoders = new Map<Encoding, Tiktoken>();
+  private readonly counters = new Map<Encoding, Promise<BpeCounter>>();
 
-  count(providerModel: string, text: string): number {
-    if (text.length === 0) return 0;
-    return this.encoder(O200K_MODELS.test(providerModel) ? 'o200k_base' : 'cl100k_base').encode(text).length;
+  encodingFor(providerModel: string): Encoding {
+    return O200K_MODELS.test(providerModel) ? 'o200k_base' : 'cl100k_base';
   }
 
-  /** Builds an encoder on first use (it takes most of a second), then reuses it. */
-  private encoder(encoding: Encoding): Tiktoken {
-    let encoder = this.encoders.get(encoding);
-    if (!encoder) {
-      encoder = new Tiktoken(RANKS[encoding]);
-      this.encoders.set(encoding, encoder);
+  async count(providerModel: string, text: string): Promise<number> {
+    if (text.length === 0) return 0;
+    return (await this.counter(this.encodingFor(providerModel))).count(text);
+  }
+
+  /** Loads an encoding's vocabulary on first use, once however many counts wait for it. */
+  private counter(encoding: Encoding): Promise<BpeCounter> {
+    let counter = this.counters.get(encoding);
+    if (!counter) {
+      counter = BpeCounter.load(RANKS[encoding]);
+      this.counters.set(encoding, counter);
     }
-    return encoder;
+    return counter;
   }
 }
 
-const RANKS: Record<Encoding, ConstructorParameters<typeof Tiktoken>[0]> = { o200k_base, cl100k_base };
+const RANKS: Record<Encoding, BpeRanksFile> = { o200k_base, cl100k_base };

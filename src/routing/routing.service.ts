@@ -6,6 +6,7 @@ import { InjectConfig } from '../config/config.module';
 import { ModelEntity } from '../models/model.entity';
 import { ModelsService } from '../models/models.service';
 import { PerformanceService } from '../performance/performance.service';
+import { PromptTokens } from '../providers/prompt-tokens';
 import { ProviderTarget } from '../providers/provider.types';
 import { ProvidersService } from '../providers/providers.service';
 import { CircuitBreaker } from './circuit-breaker';
@@ -62,6 +63,11 @@ const PREVIEW_NEEDS: RoutingNeeds = {
   reliability: undefined,
 };
 
+/** A request being planned: its prompt's token counts are shared by every candidate. */
+interface Planning extends RoutingRequest {
+  promptTokens: PromptTokens;
+}
+
 /** A live request draws its first choice with the configured exploration and may take a half-open circuit's trial; a preview does neither. */
 interface RankingMode {
   exploration: number;
@@ -91,7 +97,8 @@ export class RoutingService {
     this.costWeight = config.routing.costWeight;
   }
 
-  async plan(request: RoutingRequest): Promise<PlannedCandidate[]> {
+  async plan(routingRequest: RoutingRequest): Promise<PlannedCandidate[]> {
+    const request = this.planning(routingRequest);
     const named = request.modelId === undefined ? null : await this.namedCandidate(request.modelId, request);
     const others =
       request.modelId !== undefined && !request.fallback
@@ -115,7 +122,7 @@ export class RoutingService {
    * the same filters and ranking as `plan`, but a half-open circuit's trial call is not handed out.
    */
   async preview(taskType: string): Promise<RoutingPreview> {
-    const request: RoutingRequest = { fallback: true, taskType, needs: PREVIEW_NEEDS, promptText: '' };
+    const request = this.planning({ fallback: true, taskType, needs: PREVIEW_NEEDS, promptText: '' });
     const mode: RankingMode = { exploration: 0, claimTrials: false };
     const { candidates, rejected } = await this.rankedCandidates(request, undefined, mode);
     return { taskType, policy: this.policyFor(request.needs, mode), expectedTokens: expectedTokens(request.needs), candidates, rejected };
@@ -134,7 +141,7 @@ export class RoutingService {
    * The named model: it must be able to serve the request (else 422); when it is unavailable or
    * its circuit is open, it is a rejection and the fallbacks (if allowed) serve instead.
    */
-  private async namedCandidate(modelId: string, request: RoutingRequest): Promise<PlannedCandidate | Rejection> {
+  private async namedCandidate(modelId: string, request: Planning): Promise<PlannedCandidate | Rejection> {
     const model = await this.models.get(modelId);
     const problem = capabilityProblem(model, request.needs);
     if (problem) throw new ModelCannotServe(model.id, problem);
@@ -148,7 +155,7 @@ export class RoutingService {
   }
 
   private async rankedCandidates(
-    request: RoutingRequest,
+    request: Planning,
     excludeId: string | undefined,
     mode: RankingMode = { exploration: this.exploration, claimTrials: true },
   ): Promise<{ candidates: PlannedCandidate[]; rejected: Rejection[] }> {
@@ -170,7 +177,7 @@ export class RoutingService {
   }
 
   /** Why a model is not a candidate, or the candidate. The circuit is asked last: a half-open one hands out its trial (unless only peeked at). */
-  private async filter(model: ModelEntity, request: RoutingRequest, claimTrial: boolean): Promise<string | PlannedCandidate> {
+  private async filter(model: ModelEntity, request: Planning, claimTrial: boolean): Promise<string | PlannedCandidate> {
     const problem = capabilityProblem(model, request.needs) ?? costProblem(model, request.needs);
     if (problem) return problem;
     const resolution = this.providers.resolve(model);
@@ -191,11 +198,18 @@ export class RoutingService {
     return { model, target, posterior, scores: meanScores(posterior), expectedCost: expectedCost(model, request.needs) };
   }
 
-  /** Null when prompt + max_tokens fit the model's context; a UTF-8 byte count bounds tokens from above, so most prompts need no tokenizer. */
-  private async contextOverflow(model: ModelEntity, target: ProviderTarget, request: RoutingRequest): Promise<string | null> {
+  private planning(request: RoutingRequest): Planning {
+    return { ...request, promptTokens: new PromptTokens(this.providers, request.promptText) };
+  }
+
+  /**
+   * Null when prompt + max_tokens fit the model's context; a UTF-8 byte count bounds tokens from
+   * above, so most prompts need no tokenizer, and the rest are counted once per tokenizer.
+   */
+  private async contextOverflow(model: ModelEntity, target: ProviderTarget, request: Planning): Promise<string | null> {
     const output = request.needs.maxTokens ?? 0;
     if (request.needs.promptTokensAtMost + FRAMING_TOKENS + output <= model.contextLength) return null;
-    const promptTokens = (await this.providers.countTokens(model, target, request.promptText)) + FRAMING_TOKENS;
+    const promptTokens = (await request.promptTokens.count(model, target)) + FRAMING_TOKENS;
     if (promptTokens + output <= model.contextLength) return null;
     return `prompt (${promptTokens} tokens) + max_tokens (${output}) exceeds its context length ${model.contextLength}`;
   }

@@ -69,6 +69,34 @@ describe('LocalAdapter with a real GGUF model', () => {
     await expect(adapter.countTokens(target(), PROMPT)).resolves.toBe(tokenizer.tokenize(PROMPT).length);
   });
 
+  it("counts a long text a window at a time, within a token per window of the tokenizer's count of the whole", async () => {
+    const story = 'Once upon a time, there was a little girl named Lily. She liked to play outside in the sun.\n';
+    const text = story.repeat(1000) + 'a'.repeat(30_000); // 122 KB: fifteen or more windows
+    const whole = tokenizer.tokenize(text).length;
+
+    const counted = await adapter.countTokens(target(), text);
+
+    expect(counted).toBeGreaterThanOrEqual(whole);
+    expect(counted - whole).toBeLessThanOrEqual(Math.ceil(text.length / 4096));
+  });
+
+  it('lets other callbacks run while it counts a long text', async () => {
+    let ranMeanwhile = false;
+    const counting = adapter.countTokens(target(), 'a'.repeat(100_000));
+    setImmediate(() => (ranMeanwhile = true));
+    await counting;
+    expect(ranMeanwhile).toBe(true);
+  });
+
+  it('refuses a prompt many times longer than the context as a bad request', async () => {
+    const prompt = 'Once upon a time '.repeat(10_000);
+
+    const refused = adapter.complete(target({ context_size: 64 }), completion({ prompt }));
+
+    await expect(refused).rejects.toMatchObject({ code: 'bad_request', retryable: false });
+    await expect(refused).rejects.toThrow(/^The input is \d+ tokens; this model's context holds \d+$/);
+  });
+
   it('finishes with length when maxTokens cuts the generation short', async () => {
     const result = await adapter.complete(target(), completion({ maxTokens: 5 }));
 

@@ -1,4 +1,5 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp';
 import { CallSignal, confidenceFromLogprobs } from '../call-signal';
 import { ProviderError, ProviderErrorCode } from '../provider-error';
@@ -17,6 +18,7 @@ import {
   ProviderAdapter,
   ProviderTarget,
 } from '../provider.types';
+import { textWindows } from '../text-windows';
 import { abortedCallError, LocalModelPool, LocalModelSettings } from './local-model-pool';
 import { errorMessage } from './node-llama-cpp';
 
@@ -25,6 +27,8 @@ const DEFAULT_CONTEXT_SIZE = 1024;
 /** More threads than this only add synchronisation overhead for small models on small machines. */
 const DEFAULT_THREADS = 1;
 const DEFAULT_SEQUENCES = 2;
+/** Characters tokenized in one go when counting: a few milliseconds of llama.cpp's tokenizer. */
+const COUNT_WINDOW_CHARS = 8192;
 
 /**
  * GGUF models run in-process with node-llama-cpp (llama.cpp on the CPU).
@@ -86,10 +90,10 @@ export class LocalAdapter implements ProviderAdapter, OnApplicationShutdown {
     }
   }
 
-  /** Tokens of the text alone, as the model's tokenizer splits it (no beginning-of-sequence token). */
+  /** Tokens of the text alone, as the model's tokenizer splits it (no beginning-of-sequence token); see `tokenCount`. */
   async countTokens(target: ProviderTarget, text: string): Promise<number> {
     const model = await this.pool.model(settingsOf(target).path);
-    return model.tokenize(text).length;
+    return (await tokenCount(model, text)).tokens;
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -110,7 +114,7 @@ export class LocalAdapter implements ProviderAdapter, OnApplicationShutdown {
     try {
       const settings = settingsOf(target);
       const sequences = await untilAborted(this.pool.sequences(settings), callSignal);
-      const input = promptTokens(sequences.model, prompt);
+      const input = await promptTokens(sequences.model, prompt, sequences.context.contextSize);
       const limit = generationLimit(input.length, sequences.context.contextSize, call.maxTokens);
       const sequence = await sequences.acquire(callSignal);
       try {
@@ -240,8 +244,33 @@ function transcript(messages: readonly ChatMessage[]): string {
   return [...messages.map((message) => `${ROLE_LABELS[message.role]}: ${message.content}`), 'Assistant:'].join('\n');
 }
 
-/** The prompt as fed to the model: the beginning-of-sequence token where the model wants one, then the text. */
-function promptTokens(model: LlamaModel, prompt: string): Token[] {
+/**
+ * The text's tokens counted a window at a time (`textWindows`), yielding to other requests in
+ * between: llama.cpp's tokenizer is synchronous and takes ~0.5 us a character, so a 200 KB text in
+ * one call would hold the event loop for 100 ms. Each window may count a token more than the whole
+ * text would (a tokenizer that prefixes a space does so per call); a text of one window is exact.
+ */
+async function tokenCount(model: LlamaModel, text: string): Promise<{ tokens: number; windows: number }> {
+  let tokens = 0;
+  let windows = 0;
+  for (const window of textWindows(text, COUNT_WINDOW_CHARS)) {
+    if (windows++ > 0) await nextTurn();
+    tokens += model.tokenize(window).length;
+  }
+  return { tokens, windows };
+}
+
+/**
+ * The prompt as fed to the model: the beginning-of-sequence token where the model wants one, then
+ * the text. A prompt longer than one window is first counted window by window, so one far too long
+ * for the context is refused without tokenizing it in one blocking call.
+ */
+async function promptTokens(model: LlamaModel, prompt: string, contextSize: number): Promise<Token[]> {
+  if (prompt.length > COUNT_WINDOW_CHARS) {
+    const { tokens, windows } = await tokenCount(model, prompt);
+    // Less the token each window may have added, so a prompt that fits is never refused here.
+    if (tokens - windows >= contextSize) throw tooLong(tokens, contextSize);
+  }
   const bos = model.tokens.shouldPrependBosToken ? model.tokens.bos : null;
   const tokens = [...(bos === null ? [] : [bos]), ...model.tokenize(prompt)];
   if (tokens.length === 0) throw new ProviderError(ProviderErrorCode.BadRequest, 'The prompt is empty');
