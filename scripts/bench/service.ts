@@ -68,6 +68,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     ADMIN_TOKEN: adminToken,
     ENCRYPTION_KEY: randomBytes(32).toString('hex'),
     MODELS_DIR: modelsDir,
+    LOCAL_MODEL_PATH: 'none',
     ...options.extraEnv,
   };
   const spawned = spawnLogged(process.execPath, [...(options.nodeArgs ?? []), 'dist/src/main.js'], { cwd: ROOT, env, logFile });

@@ -63,6 +63,7 @@ export async function startEvalApp(clock: Clock, random: RandomSource, settings:
       REDIS_KEY_PREFIX: name,
       LOG_LEVEL: 'error',
       MODELS_DIR: `${name}-no-models-here`,
+      LOCAL_MODEL_PATH: 'none',
       ROLLUP_INTERVAL_SECONDS: '86400',
     });
     await migrate(config);

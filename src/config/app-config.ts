@@ -108,6 +108,7 @@ export interface ProviderDefaults {
   anthropic: { apiKey: string | null; baseUrl: string | null };
   /** Null: Ollama models without their own api_url are unavailable. */
   ollama: { baseUrl: string | null };
+  /** `modelPath`: the file behind the catalogue's `stories260k`; null when LOCAL_MODEL_PATH is `none`. */
   local: { modelPath: string | null; modelsDir: string };
   timeoutMs: number;
 }
@@ -161,7 +162,7 @@ export function loadConfig(env: Env): AppConfig {
       openai: { apiKey: read.optional('OPENAI_API_KEY'), baseUrl: read.optionalUrl('OPENAI_BASE_URL') },
       anthropic: { apiKey: read.optional('ANTHROPIC_API_KEY'), baseUrl: read.optionalUrl('ANTHROPIC_BASE_URL') },
       ollama: { baseUrl: read.optionalUrl('OLLAMA_BASE_URL') },
-      local: { modelPath: read.optional('LOCAL_MODEL_PATH'), modelsDir: read.optional('MODELS_DIR') ?? './models' },
+      local: { modelPath: readLocalModelPath(read), modelsDir: read.optional('MODELS_DIR') ?? './models' },
       timeoutMs: read.integer('PROVIDER_TIMEOUT_MS', 60_000, 100, 3_600_000),
     },
     requests: {
@@ -216,6 +217,15 @@ function readExploration(read: EnvReader): number {
     return 1;
   }
   return parsed;
+}
+
+/** The demo model shipped in the repository (see models/README.md), served as the catalogue's `stories260k`. */
+export const DEFAULT_LOCAL_MODEL_PATH = './models/stories260K.gguf';
+
+/** LOCAL_MODEL_PATH: the GGUF file behind `stories260k`; the shipped demo model by default, `none` for no file. */
+function readLocalModelPath(read: EnvReader): string | null {
+  const value = read.optional('LOCAL_MODEL_PATH') ?? DEFAULT_LOCAL_MODEL_PATH;
+  return value === 'none' ? null : value;
 }
 
 /** CLIENT_API_KEYS: comma-separated keys, each at least 16 characters; none given leaves `/v1` open. */

@@ -1,4 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { resolve } from 'node:path';
 import { SecretBox } from '../common/crypto/secret-box';
 import { ModelNotFound } from '../common/errors/domain-error';
 import { AppConfig } from '../config/app-config';
@@ -50,7 +51,9 @@ export class ModelsService implements OnApplicationBootstrap, OnApplicationShutd
     });
     await this.repository.upsertFromSource('catalogue', catalogue);
 
-    const discovered = await discoverLocalModels(this.config.providers.local.modelsDir);
+    // The file behind the catalogue's local model (the shipped demo model by default) is served once, under that id.
+    const { modelsDir, modelPath } = this.config.providers.local;
+    const discovered = await discoverLocalModels(modelsDir, { except: modelPath === null ? [] : [resolve(modelPath)] });
     await this.repository.upsertFromSource(
       'discovered',
       discovered.map((registration) => applyRegistration(new ModelEntity(), registration, 'discovered')),

@@ -83,7 +83,7 @@ export class ProvidersService {
       }
       case 'local': {
         const configured = typeof options.model_path === 'string' ? options.model_path : defaults.local.modelPath;
-        if (!configured) return unavailable('no model file: set LOCAL_MODEL_PATH or register options.model_path');
+        if (!configured) return unavailable('no model file: LOCAL_MODEL_PATH is none; set it or register options.model_path');
         const modelPath = resolve(configured);
         if (!existsSync(modelPath)) return unavailable(`model file not found: ${configured}`);
         // The context each sequence gets is the registered context length unless the options say otherwise.

@@ -1,13 +1,12 @@
 import { ChatOpenAI } from '@langchain/openai';
-import { join } from 'node:path';
 import OpenAI, { APIError } from 'openai';
 import { registerModel } from '../support/factories';
 import { embeddingOf, FakeServer, startFakeOpenAi } from '../support/fake-openai';
 import { request } from '../support/http';
+import { TINY_MODEL } from '../support/paths';
 import { waitUntil } from '../support/redis-server';
 import { ADMIN_TOKEN, startTestApp, TestApp } from '../support/test-app';
 
-const TINY_MODEL = join(__dirname, '..', '..', '..', 'shared', 'models', 'stories260K.gguf');
 const CLIENT_KEY = 'client-key-0123456789abcdef';
 
 describe('OpenAI-compatible API (/v1)', () => {

@@ -33,6 +33,7 @@ export class ServiceProcess {
         ADMIN_TOKEN,
         MODELS_DIR: join(db.name, 'none'),
         ROUTING_EXPLORATION: 'off',
+        LOCAL_MODEL_PATH: 'none',
         SHUTDOWN_GRACE_MS: '1000',
         ...env,
       },

@@ -76,6 +76,8 @@ export async function startTestApp(env: Record<string, string> = {}, sharing?: T
     ADMIN_TOKEN,
     // Tests assert which model routing picks: rank by expected utility, no Thompson sampling (a test can turn it on).
     ROUTING_EXPLORATION: 'off',
+    // Without the shipped demo model unless a test asks for it: tests register the models they route between.
+    LOCAL_MODEL_PATH: 'none',
     ...env,
     DATABASE_URL: db.url,
     PORT: '0',

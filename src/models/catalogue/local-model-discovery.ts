@@ -16,15 +16,16 @@ const MAX_DISCOVERED_CONTEXT = 8192;
 const MAX_DISCOVERED_TOKEN_LIMIT = 2048;
 
 /**
- * Every `*.gguf` file in `dir` as a local model registration: id `local/<file name>`, context
- * length from the GGUF metadata, price 0. A missing folder means no local models; an unreadable
- * file is skipped with a warning rather than stopping the boot.
+ * Every `*.gguf` file in `dir` but those `except` (absolute paths) as a local model registration:
+ * id `local/<file name>`, context length from the GGUF metadata, price 0. A missing folder means no
+ * local models; an unreadable file is skipped with a warning rather than stopping the boot.
  */
-export async function discoverLocalModels(dir: string): Promise<RegisterModelDto[]> {
+export async function discoverLocalModels(dir: string, { except = [] }: { except?: string[] } = {}): Promise<RegisterModelDto[]> {
   const files = await readdir(dir).catch(() => [] as string[]);
   const registrations: RegisterModelDto[] = [];
   for (const file of files.filter((f) => f.toLowerCase().endsWith('.gguf')).sort()) {
     const path = resolve(join(dir, file));
+    if (except.includes(path)) continue;
     try {
       const info = await readLocalModelInfo(path);
       registrations.push({
