@@ -2,7 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { EventsModule } from '../events/events.module';
 import { ModelsModule } from '../models/models.module';
-import { CircuitBreakerModule } from '../routing/circuit-breaker';
+import { CircuitBreakerModule } from '../circuit-breaker/circuit-breaker.module';
 import { ExpositionService } from './exposition.service';
 import { MetricsController } from './metrics.controller';
 import { MetricsService } from './metrics.service';

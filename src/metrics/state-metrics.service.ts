@@ -6,7 +6,7 @@ import { Gauge, Registry } from 'prom-client';
 import { OutboxRepository } from '../events/outbox.repository';
 import { ModelsService } from '../models/models.service';
 import { QueueName } from '../queue/queue-names';
-import { CircuitBreaker, CircuitState } from '../routing/circuit-breaker';
+import { CircuitBreaker, CircuitState } from '../circuit-breaker/circuit-breaker';
 import { MetricName } from './metric-names';
 
 /** How long one source may take to answer a scrape before it is left out of it. */

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ProvidersModule } from '../providers/providers.module';
-import { CircuitBreakerModule } from '../routing/circuit-breaker';
+import { CircuitBreakerModule } from '../circuit-breaker/circuit-breaker.module';
 import { ModelsController } from './models.controller';
 import { ModelsHandler } from './models.handler';
 import { ModelsRepository } from './models.repository';

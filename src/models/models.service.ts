@@ -7,7 +7,7 @@ import { InjectConfig } from '../config/config.module';
 import { ProvidersService } from '../providers/providers.service';
 import { ChangeFeed } from '../redis/change-feed';
 import { RedisService } from '../redis/redis.module';
-import { CircuitBreaker } from '../routing/circuit-breaker';
+import { CircuitBreaker } from '../circuit-breaker/circuit-breaker';
 import { discoverLocalModels } from './catalogue/local-model-discovery';
 import { loadCatalogue } from './catalogue/catalogue';
 import { ListModelsQueryDto, ModelView, toModelView } from './dto/model.dto';

@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { ModelsModule } from '../models/models.module';
 import { PerformanceModule } from '../performance/performance.module';
 import { ProvidersModule } from '../providers/providers.module';
-import { CircuitBreakerModule } from './circuit-breaker';
+import { CircuitBreakerModule } from '../circuit-breaker/circuit-breaker.module';
 import { RandomSource } from './random-source';
 import { RoutingController } from './routing.controller';
 import { RoutingService } from './routing.service';

@@ -9,7 +9,7 @@ import { PerformanceService } from '../performance/performance.service';
 import { PromptTokens } from '../providers/prompt-tokens';
 import { ProviderTarget } from '../providers/provider.types';
 import { ProvidersService } from '../providers/providers.service';
-import { CircuitBreaker } from './circuit-breaker';
+import { CircuitBreaker } from '../circuit-breaker/circuit-breaker';
 import { RandomSource } from './random-source';
 import {
   Candidate,

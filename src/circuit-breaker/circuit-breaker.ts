@@ -1,4 +1,4 @@
-import { Injectable, Module } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
@@ -112,7 +112,3 @@ export class CircuitBreaker {
     return this.clock.now().getTime();
   }
 }
-
-/** Its own module, so both routing (which skips open circuits) and the model registry (which shows them) share one breaker. */
-@Module({ providers: [CircuitBreaker], exports: [CircuitBreaker] })
-export class CircuitBreakerModule {}
