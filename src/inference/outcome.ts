@@ -6,7 +6,7 @@ import { NewObservation } from '../performance/performance.repository';
 import { ProviderErrorCode } from '../providers/provider-error';
 import { FailedAttempt, failureOf, fallbackFollowed } from '../providers/provider-failure';
 import { GenerationResult } from '../providers/provider.types';
-import { ModelScores } from '../routing/ranking';
+import { ModelScores } from '../performance/scoring';
 import { CompletionView } from './dto/completion.view';
 import { RequestMetadata } from './inference-request.entity';
 

@@ -8,11 +8,10 @@ import { ModelEntity } from '../models/model.entity';
 import { SqlStep } from '../database/sql';
 import { ChangeFeed } from '../redis/change-feed';
 import { RedisService } from '../redis/redis.module';
-import { ModelScores } from '../routing/ranking';
 import { NewObservation, PerformanceRepository, ScoreRow } from './performance.repository';
 import { baselineScores } from './priors';
 import { DEFAULT_TASK_TYPE } from './task-types';
-import { ALL_TASKS, posteriorAt, ScorePosterior, ScoringRules, scoresAt } from './scoring';
+import { ALL_TASKS, ModelScores, posteriorAt, ScorePosterior, ScoringRules, scoresAt } from './scoring';
 
 /** Other instances reload a changed model's scores at most this often. */
 const RELOAD_DEBOUNCE_MS = 100;

@@ -1,4 +1,8 @@
-import { ModelScores } from '../routing/ranking';
+/** What is known about one model for one task type: the means of its posteriors. */
+export interface ModelScores {
+  quality: number;
+  successRate: number;
+}
 
 /** Evidence about one model for one task type ('*': overall), as time-decayed weighted sums. */
 export interface DecayedSums {
@@ -125,4 +129,8 @@ function beta(alpha: number, betaCount: number): BetaParams {
 
 function clamp01(value: number): number {
   return Number.isFinite(value) ? Math.min(1, Math.max(0, value)) : 0;
+}
+
+export function meanScores(posterior: ScorePosterior): ModelScores {
+  return { quality: betaMean(posterior.quality), successRate: betaMean(posterior.success) };
 }

@@ -1,13 +1,7 @@
 import { ModelEntity } from '../models/model.entity';
-import { betaMean, ScorePosterior } from '../performance/scoring';
+import { meanScores, ModelScores, ScorePosterior } from '../performance/scoring';
 import { Random } from './random-source';
 import { sampleBeta } from './thompson';
-
-/** What routing knows about one model for one task type: the means of its posteriors. */
-export interface ModelScores {
-  quality: number;
-  successRate: number;
-}
 
 export interface RoutingNeeds {
   /** Any one of these serves the request (a completion can be served by a chat model). */
@@ -98,10 +92,6 @@ export function successWeight(reliability = 0.5): number {
 export function utilityOf(scores: ModelScores, cost: number, costWeight: number, reliability?: number): number {
   const w = successWeight(reliability);
   return (1 - w) * scores.quality + w * scores.successRate - costWeight * cost;
-}
-
-export function meanScores(posterior: ScorePosterior): ModelScores {
-  return { quality: betaMean(posterior.quality), successRate: betaMean(posterior.success) };
 }
 
 /** The chance that this request explores: the configured rate, of which a caller asking for reliability r gets (1 - r). */

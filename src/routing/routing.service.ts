@@ -6,6 +6,7 @@ import { InjectConfig } from '../config/config.module';
 import { ModelEntity } from '../models/model.entity';
 import { ModelsService } from '../models/models.service';
 import { PerformanceService } from '../performance/performance.service';
+import { meanScores, ModelScores } from '../performance/scoring';
 import { PromptTokens } from '../providers/prompt-tokens';
 import { ProviderTarget } from '../providers/provider.types';
 import { ProvidersService } from '../providers/providers.service';
@@ -17,8 +18,6 @@ import {
   costProblem,
   expectedCost,
   expectedTokens,
-  meanScores,
-  ModelScores,
   rank,
   RankingPolicy,
   Rejection,

@@ -1,7 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Matches } from 'class-validator';
 import { IDENTIFIER } from '../../common/validation/is-score-map';
-import { meanScores, successWeight, utilityOf } from '../ranking';
+import { meanScores } from '../../performance/scoring';
+import { successWeight, utilityOf } from '../ranking';
 import type { RoutingPreview } from '../routing.service';
 
 export class RoutingPreviewQueryDto {
