@@ -8,8 +8,9 @@ install_dependencies
 ensure_services
 ensure_chromium
 create_database
-log "type-checking and linting"
+log "type-checking, linting and checking which module may import which"
 npx tsc --noEmit -p tsconfig.json
 npx eslint .
+npx depcruise src --config .dependency-cruiser.cjs
 mkdir -p test-results
 npx jest --runInBand --json --outputFile=test-results/jest.json "$@"

@@ -12,6 +12,7 @@ import { typeOrmOptions } from './typeorm-options';
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => ({
         ...typeOrmOptions(config, { statementTimeoutMs: config.databaseStatementTimeoutMs }),
+        autoLoadEntities: true,
         retryAttempts: 3,
         retryDelay: 1000,
       }),

@@ -1,20 +1,17 @@
 import { join } from 'node:path';
 import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
 import { AppConfig } from '../config/app-config';
-import { InferenceRequestEntity } from '../inference/inference-request.entity';
-import { ModelEntity } from '../models/model.entity';
-
-export const ENTITIES = [ModelEntity, InferenceRequestEntity];
 
 /**
  * The one database definition, shared by the app and the migration CLI. Schema changes go through
- * migrations only. `statementTimeoutMs` bounds every statement (the app's; migrations run unbounded).
+ * migrations only. Entities are registered by the feature modules that own them (the app loads
+ * them; the CLI needs none). `statementTimeoutMs` bounds every statement (the app's; migrations
+ * run unbounded).
  */
 export function typeOrmOptions(config: AppConfig, { statementTimeoutMs }: { statementTimeoutMs?: number } = {}): PostgresConnectionOptions {
   return {
     type: 'postgres',
     url: config.databaseUrl,
-    entities: ENTITIES,
     migrations: [join(__dirname, '..', '..', 'migrations', '*.{ts,js}')],
     migrationsTableName: 'migrations',
     synchronize: false,

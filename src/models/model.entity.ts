@@ -1,7 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
-
-export const PROVIDER_KINDS = ['openai', 'anthropic', 'ollama', 'local'] as const;
-export type ProviderKind = (typeof PROVIDER_KINDS)[number];
+import type { ModelEndpoint, ProviderKind } from '../providers/provider.types';
 
 /** Where a registry row came from; the boot-time catalogue only refreshes rows it still owns. */
 export const MODEL_SOURCES = ['catalogue', 'registered', 'discovered'] as const;
@@ -21,7 +19,7 @@ export interface ProviderSettings {
 const doublePrecision = { type: 'double precision' as const };
 
 @Entity({ name: 'models' })
-export class ModelEntity {
+export class ModelEntity implements ModelEndpoint {
   @PrimaryColumn({ type: 'varchar', length: 128 })
   id: string;
 

@@ -1,13 +1,15 @@
 import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { ProvidersModule } from '../providers/providers.module';
 import { CircuitBreakerModule } from '../circuit-breaker/circuit-breaker.module';
+import { ModelEntity } from './model.entity';
 import { ModelsController } from './models.controller';
 import { ModelsHandler } from './models.handler';
 import { ModelsRepository } from './models.repository';
 import { ModelsService } from './models.service';
 
 @Module({
-  imports: [ProvidersModule, CircuitBreakerModule],
+  imports: [TypeOrmModule.forFeature([ModelEntity]), ProvidersModule, CircuitBreakerModule],
   controllers: [ModelsController, ModelsHandler],
   providers: [ModelsService, ModelsRepository],
   exports: [ModelsService],

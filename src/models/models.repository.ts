@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
-import { ModelEntity, ModelSource, ProviderKind } from './model.entity';
+import { ProviderKind } from '../providers/provider.types';
+import { ModelEntity, ModelSource } from './model.entity';
 
 export interface ModelFilter {
   provider?: ProviderKind;

@@ -1,5 +1,4 @@
-import { ModelEntity } from '../models/model.entity';
-import { ProviderTarget } from './provider.types';
+import { ModelEndpoint, ProviderTarget } from './provider.types';
 import { ProvidersService } from './providers.service';
 
 /**
@@ -14,7 +13,7 @@ export class PromptTokens {
     readonly text: string,
   ) {}
 
-  count(model: ModelEntity, target: ProviderTarget): Promise<number> {
+  count(model: ModelEndpoint, target: ProviderTarget): Promise<number> {
     const tokenizer = this.providers.tokenizerOf(model, target);
     let count = this.counts.get(tokenizer);
     if (!count) {

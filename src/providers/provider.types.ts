@@ -1,9 +1,21 @@
-import { ProviderKind } from '../models/model.entity';
-
 /**
  * The one contract every provider adapter fulfils. Adapters speak their vendor's protocol and
  * return normalized results; they know nothing of routing, persistence or HTTP.
  */
+
+export const PROVIDER_KINDS = ['openai', 'anthropic', 'ollama', 'local'] as const;
+export type ProviderKind = (typeof PROVIDER_KINDS)[number];
+
+/** What providers need to know of a registered model to call it (the registry's entity has it all). */
+export interface ModelEndpoint {
+  id: string;
+  provider: ProviderKind;
+  contextLength: number;
+  /** Non-secret settings as registered: the API URL and provider-specific options. */
+  settings: { api_url?: string; options?: Record<string, unknown> };
+  /** The API key, sealed (see SecretBox); null when the environment's is used. */
+  apiKeySealed: string | null;
+}
 
 export const CHAT_ROLES = ['system', 'user', 'assistant'] as const;
 export type ChatRole = (typeof CHAT_ROLES)[number];

@@ -4,12 +4,11 @@ import { resolve } from 'node:path';
 import { SecretBox } from '../common/crypto/secret-box';
 import { AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
-import { ModelEntity, ProviderKind } from '../models/model.entity';
 import { AnthropicAdapter } from './anthropic/anthropic.adapter';
 import { LocalAdapter } from './local/local.adapter';
 import { OllamaAdapter } from './ollama/ollama.adapter';
 import { OpenAiAdapter } from './openai/openai.adapter';
-import { ProviderAdapter, ProviderTarget } from './provider.types';
+import { ModelEndpoint, ProviderAdapter, ProviderKind, ProviderTarget } from './provider.types';
 import { TokenEstimator } from './token-estimator';
 
 export type Resolution = { available: true; target: ProviderTarget } | { available: false; reason: string };
@@ -41,21 +40,21 @@ export class ProvidersService {
   }
 
   /** Tokens of a text for a model: its own tokenizer where the adapter has one, else the estimator. */
-  countTokens(model: ModelEntity, target: ProviderTarget, text: string): Promise<number> {
+  countTokens(model: ModelEndpoint, target: ProviderTarget, text: string): Promise<number> {
     const adapter = this.adapters[model.provider];
     if (adapter.countTokens) return adapter.countTokens(target, text);
     return this.tokens.count(target.providerModel, text);
   }
 
   /** Which tokenizer `countTokens` uses for a model: models that name the same one count a text alike. */
-  tokenizerOf(model: ModelEntity, target: ProviderTarget): string {
+  tokenizerOf(model: ModelEndpoint, target: ProviderTarget): string {
     if (!this.adapters[model.provider].countTokens) return this.tokens.encodingFor(target.providerModel);
     // A local model's tokenizer is its GGUF file's; other adapters with their own are asked per model.
     const file = target.options.model_path;
     return typeof file === 'string' ? `${model.provider}:${file}` : `${model.provider}:${model.id}`;
   }
 
-  resolve(model: ModelEntity): Resolution {
+  resolve(model: ModelEndpoint): Resolution {
     const options = model.settings.options ?? {};
     const base = {
       modelId: model.id,
@@ -93,7 +92,7 @@ export class ProvidersService {
     }
   }
 
-  private apiKey(model: ModelEntity): string | null {
+  private apiKey(model: ModelEndpoint): string | null {
     const sealed = model.apiKeySealed;
     if (!sealed) return null;
     let key = this.openedKeys.get(sealed);

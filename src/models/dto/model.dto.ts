@@ -2,7 +2,8 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, Matches } from 'class-validator';
 import { IDENTIFIER } from '../../common/validation/is-score-map';
 import type { CircuitState } from '../../circuit-breaker/circuit-breaker';
-import { ModelEntity, PROVIDER_KINDS, ProviderKind } from '../model.entity';
+import { PROVIDER_KINDS, ProviderKind } from '../../providers/provider.types';
+import { ModelEntity } from '../model.entity';
 
 export type Availability = { available: true } | { available: false; reason: string };
 

@@ -20,7 +20,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { IDENTIFIER, IsScoreMap } from '../../common/validation/is-score-map';
-import { PROVIDER_KINDS, ProviderKind } from '../model.entity';
+import { PROVIDER_KINDS, ProviderKind } from '../../providers/provider.types';
 
 export const MODEL_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:/@-]{0,127}$/;
 
