@@ -22,6 +22,8 @@ export interface NewObservation {
 export interface ScoreRow extends DecayedSums {
   modelId: string;
   taskType: string;
+  /** Observations the sums include (each counts whole, however decayed or pushed out its weight is). */
+  sampleCount: number;
 }
 
 interface ScoreRecord {
@@ -32,6 +34,7 @@ interface ScoreRecord {
   quality_weight: number;
   quality_sum: number;
   quality_sq_sum: number;
+  sample_count: number;
   decayed_to: Date;
 }
 
@@ -115,7 +118,7 @@ export class PerformanceRepository {
 
   /**
    * Adds observations (negative weights remove them) to the decayed sums of their task type and
-   * of the model overall, in one statement; returns the updated rows. Sums are decayed to the
+   * of the model overall, in one statement, and to the rows' sample counts; returns the updated rows. Sums are decayed to the
    * later of the stored instant and the new one, so order of arrival does not matter. Each pair
    * of sums (all observations; those with a quality signal) holds at most `rules.maxEvidence` of
    * weight: new evidence pushes out a proportional share of the old, so a score follows a model
@@ -140,24 +143,28 @@ export class PerformanceRepository {
                 sum(CASE WHEN k.success THEN k.weight * ${decay('k.observed_at', 'l.at')} ELSE 0 END) AS success_sum,
                 sum(CASE WHEN k.quality IS NULL THEN 0 ELSE k.weight * ${decay('k.observed_at', 'l.at')} END) AS quality_weight,
                 sum(coalesce(k.quality, 0) * k.weight * ${decay('k.observed_at', 'l.at')}) AS quality_sum,
-                sum(coalesce(k.quality, 0) ^ 2 * k.weight * ${decay('k.observed_at', 'l.at')}) AS quality_sq_sum
+                sum(coalesce(k.quality, 0) ^ 2 * k.weight * ${decay('k.observed_at', 'l.at')}) AS quality_sq_sum,
+                sum(CASE WHEN k.weight > 0 THEN 1 ELSE -1 END)::int AS sample_count
            FROM keyed k JOIN latest l USING (model_id, task_type)
           GROUP BY k.model_id, k.task_type, l.at
        ), capped AS (
          SELECT model_id, task_type, at,
                 weight_sum * ${capFactor('weight_sum')} AS weight_sum, success_sum * ${capFactor('weight_sum')} AS success_sum,
                 quality_weight * ${capFactor('quality_weight')} AS quality_weight, quality_sum * ${capFactor('quality_weight')} AS quality_sum,
-                quality_sq_sum * ${capFactor('quality_weight')} AS quality_sq_sum
+                quality_sq_sum * ${capFactor('quality_weight')} AS quality_sq_sum, sample_count
            FROM grouped
        )
-       INSERT INTO performance_scores AS s (model_id, task_type, weight_sum, success_sum, quality_weight, quality_sum, quality_sq_sum, decayed_to)
-       SELECT model_id, task_type, weight_sum, success_sum, quality_weight, quality_sum, quality_sq_sum, at FROM capped
+       INSERT INTO performance_scores AS s (model_id, task_type, weight_sum, success_sum, quality_weight, quality_sum, quality_sq_sum,
+                                            sample_count, decayed_to)
+       SELECT model_id, task_type, weight_sum, success_sum, quality_weight, quality_sum, quality_sq_sum, sample_count, at
+         FROM capped
        ON CONFLICT (model_id, task_type) DO UPDATE SET
          weight_sum     = ${merged('weight_sum', 'weight_sum')},
          success_sum    = least(${merged('weight_sum', 'weight_sum')}, ${merged('success_sum', 'weight_sum')}),
          quality_weight = ${merged('quality_weight', 'quality_weight')},
          quality_sum    = least(${merged('quality_weight', 'quality_weight')}, ${merged('quality_sum', 'quality_weight')}),
          quality_sq_sum = least(${merged('quality_weight', 'quality_weight')}, ${merged('quality_sq_sum', 'quality_weight')}),
+         sample_count   = greatest(0, s.sample_count + EXCLUDED.sample_count),
          decayed_to     = greatest(s.decayed_to, EXCLUDED.decayed_to)
        RETURNING *`,
       [JSON.stringify(observations.map(toRecord)), rules.halfLifeMs, rules.maxEvidence],
@@ -211,10 +218,11 @@ export class PerformanceRepository {
         ]);
         // Rebuilt from the folded observations that still count (the fold adds the others), decayed to now and brought down to the cap.
         await manager.query(
-          `INSERT INTO performance_scores (model_id, task_type, weight_sum, success_sum, quality_weight, quality_sum, quality_sq_sum, decayed_to)
+          `INSERT INTO performance_scores (model_id, task_type, weight_sum, success_sum, quality_weight, quality_sum, quality_sq_sum,
+                                           sample_count, decayed_to)
            SELECT $1::text, '${ALL_TASKS}', w * ${capFactor('w')}, sw * ${capFactor('w')}, qw * ${capFactor('qw')}, q * ${capFactor('qw')},
-                  q2 * ${capFactor('qw')}, now()
-             FROM (SELECT sum(o.weight * ${decay('o.observed_at', 'now()')}) AS w,
+                  q2 * ${capFactor('qw')}, n, now()
+             FROM (SELECT count(*)::int AS n, sum(o.weight * ${decay('o.observed_at', 'now()')}) AS w,
                           sum(CASE WHEN o.success THEN o.weight * ${decay('o.observed_at', 'now()')} ELSE 0 END) AS sw,
                           sum(CASE WHEN o.quality IS NULL THEN 0 ELSE o.weight * ${decay('o.observed_at', 'now()')} END) AS qw,
                           sum(coalesce(o.quality, 0) * o.weight * ${decay('o.observed_at', 'now()')}) AS q,
@@ -275,6 +283,7 @@ function toScoreRow(r: ScoreRecord): ScoreRow {
     qualityWeight: r.quality_weight,
     qualitySum: r.quality_sum,
     qualitySqSum: r.quality_sq_sum,
+    sampleCount: r.sample_count,
     decayedTo: new Date(r.decayed_to),
   };
 }

@@ -13,7 +13,6 @@ export interface RollupSums {
   modelId: string;
   taskType: string;
   periodStart: Date;
-  sampleCount: number;
   weightSum: number;
   successSum: number;
   qualityWeight: number;
@@ -97,7 +96,7 @@ export class RollupRepository {
   /** Buckets of one granularity overlapping `from`..now for the given models, oldest first; reads roll-ups only. */
   async sums(modelIds: string[], granularity: Granularity, from: Date, taskType: string | undefined): Promise<RollupSums[]> {
     const rows: RollupRecord[] = await this.dataSource.query(
-      `SELECT model_id, task_type, period_start, sample_count, weight_sum, success_sum, quality_weight, quality_sum
+      `SELECT model_id, task_type, period_start, weight_sum, success_sum, quality_weight, quality_sum
          FROM performance_rollups
         WHERE model_id = ANY($1) AND granularity = $2 AND period_start >= date_trunc($2, $3::timestamptz, 'UTC')
           AND ($4::text IS NULL OR task_type = $4)
@@ -108,7 +107,6 @@ export class RollupRepository {
       modelId: r.model_id,
       taskType: r.task_type,
       periodStart: new Date(r.period_start),
-      sampleCount: r.sample_count,
       weightSum: r.weight_sum,
       successSum: r.success_sum,
       qualityWeight: r.quality_weight,
@@ -121,7 +119,6 @@ interface RollupRecord {
   model_id: string;
   task_type: string;
   period_start: Date;
-  sample_count: number;
   weight_sum: number;
   success_sum: number;
   quality_weight: number;
