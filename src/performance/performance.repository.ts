@@ -196,8 +196,8 @@ export class PerformanceRepository {
 
   /**
    * Resets a model's evidence for the given task types (null: all): observations recorded until
-   * now stop counting, their scores and roll-ups go, and the overall score is rebuilt from what
-   * still counts. Returns the model's remaining score rows.
+   * now stop counting, their scores and roll-ups go, and the overall score is rebuilt from the
+   * other task types' scores. Returns the model's remaining score rows.
    */
   async reset(modelId: string, taskTypes: string[] | null, rules: EvidenceRules): Promise<ScoreRow[]> {
     return this.dataSource.transaction(async (manager) => {
@@ -216,19 +216,20 @@ export class PerformanceRepository {
           modelId,
           taskTypes,
         ]);
-        // Rebuilt from the folded observations that still count (the fold adds the others), decayed to now and brought down to the cap.
+        // Rebuilt from the task types' rows that remain (their decayed sums are the evidence that still counts, the fold adds
+        // what is pending), decayed to now and brought down to the cap. Not from raw observations: retention prunes old ones.
         await manager.query(
           `INSERT INTO performance_scores (model_id, task_type, weight_sum, success_sum, quality_weight, quality_sum, quality_sq_sum,
                                            sample_count, decayed_to)
            SELECT $1::text, '${ALL_TASKS}', w * ${capFactor('w')}, sw * ${capFactor('w')}, qw * ${capFactor('qw')}, q * ${capFactor('qw')},
                   q2 * ${capFactor('qw')}, n, now()
-             FROM (SELECT count(*)::int AS n, sum(o.weight * ${decay('o.observed_at', 'now()')}) AS w,
-                          sum(CASE WHEN o.success THEN o.weight * ${decay('o.observed_at', 'now()')} ELSE 0 END) AS sw,
-                          sum(CASE WHEN o.quality IS NULL THEN 0 ELSE o.weight * ${decay('o.observed_at', 'now()')} END) AS qw,
-                          sum(coalesce(o.quality, 0) * o.weight * ${decay('o.observed_at', 'now()')}) AS q,
-                          sum(coalesce(o.quality, 0) ^ 2 * o.weight * ${decay('o.observed_at', 'now()')}) AS q2
-                     FROM performance_observations o
-                    WHERE o.model_id = $1::text AND o.folded AND ${COUNTING}
+             FROM (SELECT sum(s.sample_count)::int AS n, sum(s.weight_sum * ${decay('s.decayed_to', 'now()')}) AS w,
+                          sum(s.success_sum * ${decay('s.decayed_to', 'now()')}) AS sw,
+                          sum(s.quality_weight * ${decay('s.decayed_to', 'now()')}) AS qw,
+                          sum(s.quality_sum * ${decay('s.decayed_to', 'now()')}) AS q,
+                          sum(s.quality_sq_sum * ${decay('s.decayed_to', 'now()')}) AS q2
+                     FROM performance_scores s
+                    WHERE s.model_id = $1::text AND s.task_type <> '${ALL_TASKS}'
                    HAVING count(*) > 0) rebuilt`,
           [modelId, rules.halfLifeMs, rules.maxEvidence],
         );
