@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { SqlStep } from '../database/sql';
+import { SCORES_LOCK } from './locks';
 import { COUNTING } from './rollup.repository';
 import { ALL_TASKS, DecayedSums, ScoringRules } from './scoring';
 
@@ -38,8 +39,6 @@ interface ScoreRecord {
   decayed_to: Date;
 }
 
-/** Serializes folds and resets of scores, across instances (pg_advisory_xact_lock key). */
-const SCORES_LOCK = 7_958_303;
 
 /** How evidence is decayed and bounded; see `ScoringRules`. */
 export type EvidenceRules = Pick<ScoringRules, 'halfLifeMs' | 'maxEvidence'>;
