@@ -1,9 +1,10 @@
 import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
 import { BeforeApplicationShutdown, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { Job, Queue, QueueEvents } from 'bullmq';
+import { Job, Queue } from 'bullmq';
 import { AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
 import { JobName, QueueName } from '../queue/queue.module';
+import { runJobNow } from '../queue/run-now';
 import { RollupRepository } from './rollup.repository';
 
 /** Longest an on-demand roll-up is waited for. */
@@ -52,14 +53,7 @@ export class RollupProcessor extends WorkerHost implements OnApplicationBootstra
 
   /** Queues a roll-up now and waits for it; returns how many buckets it wrote. */
   async runNow(): Promise<number> {
-    const events = new QueueEvents(QueueName.Performance, { connection: { ...this.config.redis }, prefix: this.config.redisKeyPrefix });
-    try {
-      await events.waitUntilReady();
-      const job = await this.queue.add(JobName.RollUp, {}, { removeOnComplete: 100, removeOnFail: 100 });
-      const result = (await job.waitUntilFinished(events, ON_DEMAND_TIMEOUT_MS)) as { buckets: number };
-      return result.buckets;
-    } finally {
-      await events.close();
-    }
+    const result = await runJobNow<{ buckets: number }>(this.config, this.queue, JobName.RollUp, ON_DEMAND_TIMEOUT_MS);
+    return result.buckets;
   }
 }
