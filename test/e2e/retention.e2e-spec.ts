@@ -256,31 +256,35 @@ describe('retention job (REQUEST_RETENTION_DAYS)', () => {
     await service.app.get(RollupProcessor).runNow();
     await service.sql.query(`VACUUM ANALYZE`);
     /**
-     * Heap (with TOAST) per row: the sample rows copied into a table of their own, about 10,000 of
-     * them, so page overhead is what a full table has. Indexes per row: the real table's, whose rows
-     * the indexes hold whatever their bodies.
+     * Bytes per row with everything Postgres stores for it (heap, TOAST, every index): the sample
+     * rows copied, about 10,000 of them, into a table of their own with the same indexes, so page
+     * and index overhead are what a full table has. `unique` gives each copy its own keys (request
+     * ids as the service generates them: UUIDs).
      */
-    const perRow = async (table: string, where: string) => {
+    const perRow = async (table: string, where: string, unique: string) => {
       const [{ sample, avg_row_bytes }] = await service.sql.query(
         `SELECT count(*)::int AS sample, round(avg(pg_column_size(t.*)))::int AS avg_row_bytes FROM ${table} t WHERE ${where}`,
       );
-      const copies = Math.ceil(10_000 / sample);
-      await service.sql.query(`CREATE TABLE size_probe AS SELECT t.* FROM ${table} t CROSS JOIN generate_series(1, ${copies}) WHERE ${where}`);
+      await service.sql.query(`CREATE TABLE size_probe (LIKE ${table} INCLUDING DEFAULTS INCLUDING INDEXES)`);
+      await service.sql.query(
+        `INSERT INTO size_probe SELECT (jsonb_populate_record(t, jsonb_build_object(${unique}))).*
+           FROM ${table} t CROSS JOIN generate_series(1, ${Math.ceil(10_000 / sample)}) AS n WHERE ${where}`,
+      );
       const [probe] = await service.sql.query(
-        `SELECT pg_total_relation_size('size_probe')::float8 / (SELECT count(*) FROM size_probe) AS heap,
-                pg_indexes_size('${table}')::float8 / greatest(1, (SELECT count(*) FROM ${table})) AS indexes`,
+        `SELECT pg_total_relation_size('size_probe')::float8 / count(*) AS total, pg_indexes_size('size_probe')::float8 / count(*) AS indexes
+           FROM size_probe`,
       );
       await service.sql.query(`DROP TABLE size_probe`);
-      const [heap, indexes] = [Math.round(probe.heap), Math.round(probe.indexes)];
-      return { sample_rows: sample, avg_row_bytes, heap_bytes_per_row: heap, index_bytes_per_row: indexes, total_bytes_per_row: heap + indexes };
+      const [total, indexes] = [Math.round(probe.total), Math.round(probe.indexes)];
+      return { sample_rows: sample, avg_row_bytes, heap_and_toast_bytes_per_row: total - indexes, index_bytes_per_row: indexes, total_bytes_per_row: total };
     };
     figures.bytes_per_row = {
-      inference_requests_completed: await perRow('inference_requests', `id LIKE 'sample-%'`),
-      outbox_events: await perRow('outbox_events', `payload->>'model_id' = '${LIVE_MODEL}'`),
-      performance_observations: await perRow('performance_observations', `model_id = '${LIVE_MODEL}'`),
-      feedback: await perRow('feedback', `model_id = '${LIVE_MODEL}'`),
-      performance_rollups: await perRow('performance_rollups', `model_id = '${LIVE_MODEL}'`),
-      performance_scores: await perRow('performance_scores', `model_id = '${LIVE_MODEL}'`),
+      inference_requests_completed: await perRow('inference_requests', `id LIKE 'sample-%'`, `'id', gen_random_uuid()`),
+      outbox_events: await perRow('outbox_events', `payload->>'model_id' = '${LIVE_MODEL}'`, `'id', t.id * 1000 + n`),
+      performance_observations: await perRow('performance_observations', `model_id = '${LIVE_MODEL}'`, `'id', t.id * 1000 + n`),
+      feedback: await perRow('feedback', `model_id = '${LIVE_MODEL}'`, `'id', gen_random_uuid(), 'request_id', gen_random_uuid()`),
+      performance_rollups: await perRow('performance_rollups', `model_id = '${LIVE_MODEL}'`, `'task_type', t.task_type || n`),
+      performance_scores: await perRow('performance_scores', `model_id = '${LIVE_MODEL}'`, `'task_type', t.task_type || n`),
     };
   }, 120_000);
 
