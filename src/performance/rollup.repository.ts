@@ -107,10 +107,11 @@ export class RollupRepository {
    */
   async pruneObservations(before: Date, limit: number): Promise<number> {
     return this.dataSource.transaction(async (manager) => {
-      // Prunes take turns with resets (which delete buckets) and roll-up runs (which rewrite them), always in this order.
-      await manager.query(`SELECT pg_advisory_xact_lock(${SCORES_LOCK})`);
+      // Prunes take turns with roll-up runs (which rewrite buckets), then with resets (which delete them), always in this
+      // order: waiting for a long roll-up never holds up the folds that share the second lock.
       const [run]: { started_at: Date }[] = await manager.query(`SELECT started_at FROM performance_rollup_runs WHERE id = 1 FOR UPDATE`);
       if (!run) return 0;
+      await manager.query(`SELECT pg_advisory_xact_lock(${SCORES_LOCK})`);
       const [{ pruned }]: { pruned: number }[] = await manager.query(
         `WITH doomed AS (
            SELECT o.id FROM performance_observations o
