@@ -13,7 +13,7 @@ const LAYERS = [
   ['performance', 'metrics'],
   ['routing'],
   ['inference', 'embeddings'],
-  ['feedback', 'health', 'dashboard'],
+  ['feedback', 'health', 'dashboard', 'retention'],
   ['openai-compat', 'admin'],
 ];
 

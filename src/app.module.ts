@@ -16,6 +16,7 @@ import { OpenAiCompatModule } from './openai-compat/openai-compat.module';
 import { PerformanceModule } from './performance/performance.module';
 import { QueueModule } from './queue/queue.module';
 import { RedisModule } from './redis/redis.module';
+import { RetentionModule } from './retention/retention.module';
 
 @Module({})
 export class AppModule {
@@ -36,6 +37,7 @@ export class AppModule {
         InferenceModule,
         FeedbackModule,
         PerformanceModule,
+        RetentionModule,
         AdminModule,
         OpenAiCompatModule,
         DashboardModule,

@@ -122,6 +122,14 @@ describe('loadConfig', () => {
     ).toEqual({ exploration: 0.25, costWeight: 4, breakerThreshold: 2, breakerCooldownMs: 1500 });
   });
 
+  it('keeps finished requests and observations 30 days unless REQUEST_RETENTION_DAYS says otherwise, in whole days', () => {
+    expect(loadConfig({}).retention).toEqual({ days: 30 });
+    expect(loadConfig({ REQUEST_RETENTION_DAYS: '7' }).retention).toEqual({ days: 7 });
+    for (const bad of ['0', '1.5', 'forever', '-3']) {
+      expect(problemsOf({ REQUEST_RETENTION_DAYS: bad })).toEqual([expect.stringContaining('REQUEST_RETENTION_DAYS must be an integer from 1 to 36500')]);
+    }
+  });
+
   it('turns exploration off or on by name', () => {
     expect(loadConfig({ ROUTING_EXPLORATION: 'off' }).routing.exploration).toBe(0);
     expect(loadConfig({ ROUTING_EXPLORATION: 'on' }).routing.exploration).toBe(1);

@@ -42,6 +42,15 @@ export interface AppConfig {
   performance: PerformanceSettings;
   routing: RoutingSettings;
   metrics: MetricsSettings;
+  retention: RetentionSettings;
+}
+
+export interface RetentionSettings {
+  /**
+   * Days finished requests (with their feedback) and rolled-up observations are kept; the
+   * retention job removes older ones. Scores and roll-ups are kept.
+   */
+  days: number;
 }
 
 /** Bounds on the work one request may cause, and on who may finalize it. */
@@ -186,6 +195,9 @@ export function loadConfig(env: Env): AppConfig {
     },
     metrics: {
       maxTaskTypes: read.integer('METRICS_MAX_TASK_TYPES', 50, 0, 10_000),
+    },
+    retention: {
+      days: read.integer('REQUEST_RETENTION_DAYS', 30, 1, 36_500),
     },
   };
 

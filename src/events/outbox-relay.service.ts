@@ -11,13 +11,12 @@ const BATCH_SIZE = 200;
 const POLL_INTERVAL_MS = 500;
 /** Kicks within this long share one pass, so concurrent requests' events go out in one batch. */
 const KICK_DELAY_MS = 10;
-const RETENTION_MS = 24 * 60 * 60 * 1000;
-const PRUNE_EVERY_MS = 10 * 60 * 1000;
 
 /**
  * Relays outbox rows to Redis (at least once). Writers call `kick()` after their transaction
  * commits, so events normally leave within milliseconds; a poll catches what other instances or
- * a Redis outage left behind. While Redis is down, publishing fails fast and rows wait.
+ * a Redis outage left behind. While Redis is down, publishing fails fast and rows wait. Published
+ * rows are removed later by the retention job (`RetentionService`).
  */
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -27,7 +26,6 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private kickTimer: NodeJS.Timeout | undefined;
   private draining: Promise<void> | null = null;
   private kickedWhileDraining = false;
-  private lastPrune = 0;
   private failing = false;
 
   constructor(
@@ -84,7 +82,6 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       } while (relayed === BATCH_SIZE || this.kickedWhileDraining);
       if (this.failing) this.logger.log('Redis is reachable again; outbox relayed');
       this.failing = false;
-      await this.pruneNowAndThen();
     } catch (error) {
       if (!this.failing) this.logger.warn(`Outbox relay paused: ${error instanceof Error ? error.message : String(error)}`);
       this.failing = true;
@@ -97,11 +94,5 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     const results = (await pipeline.exec()) ?? [];
     const failure = results.find(([error]) => error);
     if (failure?.[0]) throw failure[0];
-  }
-
-  private async pruneNowAndThen(): Promise<void> {
-    if (Date.now() - this.lastPrune < PRUNE_EVERY_MS) return;
-    this.lastPrune = Date.now();
-    await this.outbox.prunePublished(RETENTION_MS);
   }
 }

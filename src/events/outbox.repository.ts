@@ -68,9 +68,21 @@ export class OutboxRepository {
     return count;
   }
 
-  /** Published events are kept a while for audit, then removed. */
-  async prunePublished(olderThanMs: number): Promise<void> {
-    await this.dataSource.query(`DELETE FROM outbox_events WHERE published_at < now() - make_interval(secs => $1)`, [olderThanMs / 1000]);
+  /**
+   * Deletes up to `limit` events published before `before` (oldest first, through the partial
+   * index on `published_at`, then by primary key; rows another transaction holds are skipped);
+   * returns how many went. Events still to publish are never touched.
+   */
+  async prunePublished(before: Date, limit: number): Promise<number> {
+    const [{ pruned }] = await this.dataSource.query<{ pruned: number }[]>(
+      `WITH gone AS (
+         DELETE FROM outbox_events WHERE id = ANY(ARRAY(
+           SELECT id FROM outbox_events WHERE published_at < $1 ORDER BY published_at LIMIT $2 FOR UPDATE SKIP LOCKED))
+         RETURNING 1)
+       SELECT count(*)::int AS pruned FROM gone`,
+      [before.toISOString(), limit],
+    );
+    return pruned;
   }
 
   /** Events waiting to be relayed, and how long the oldest has waited (0 when none): the relay's lag. */

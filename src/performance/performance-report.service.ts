@@ -10,9 +10,9 @@ import { parseTimeRange } from './time-range';
 const DEFAULT_TIME_RANGE = '30d';
 
 /**
- * `GET /api/models/performance` and resets. Current scores come from memory; sample counts and
- * trends from the roll-ups (one query for every model listed), never from raw observations,
- * so the cost of a report does not grow with history.
+ * `GET /api/models/performance` and resets. Current scores, with the number of observations they
+ * include, come from memory; trends from the roll-ups (one query for every model listed), never
+ * from raw observations, so the cost of a report does not grow with history.
  */
 @Injectable()
 export class PerformanceReportService {
@@ -49,12 +49,8 @@ export class PerformanceReportService {
     const taskTypes = taskType ? [taskType] : [...new Set([...this.performance.taskTypesOf(model.id), ...buckets.map((b) => b.taskType)])].sort();
     const taskSpecific: Record<string, TaskMetricsView> = {};
     for (const type of taskTypes) {
-      const scores = this.performance.scoresFor(model, type);
-      taskSpecific[type] = {
-        quality_score: scores.quality,
-        success_rate: scores.successRate,
-        sample_count: buckets.filter((b) => b.taskType === type).reduce((n, b) => n + b.sampleCount, 0),
-      };
+      const scores = this.performance.countedScoresFor(model, type);
+      taskSpecific[type] = { quality_score: scores.quality, success_rate: scores.successRate, sample_count: scores.sampleCount };
     }
     return {
       model_id: model.id,

@@ -14,6 +14,6 @@ import { RollupRepository } from './rollup.repository';
   imports: [ModelsModule, BullModule.registerQueue({ name: QueueName.Performance })],
   controllers: [PerformanceController, PerformanceHandler],
   providers: [PerformanceService, PerformanceReportService, PerformanceRepository, RollupRepository, RollupProcessor],
-  exports: [PerformanceService, PerformanceReportService, RollupProcessor],
+  exports: [PerformanceService, PerformanceReportService, RollupProcessor, RollupRepository],
 })
 export class PerformanceModule {}

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { SqlStep } from '../database/sql';
+import { SCORES_LOCK } from './locks';
 import { COUNTING } from './rollup.repository';
 import { ALL_TASKS, DecayedSums, ScoringRules } from './scoring';
 
@@ -22,6 +23,8 @@ export interface NewObservation {
 export interface ScoreRow extends DecayedSums {
   modelId: string;
   taskType: string;
+  /** Observations the sums include (each counts whole, however decayed or pushed out its weight is). */
+  sampleCount: number;
 }
 
 interface ScoreRecord {
@@ -32,11 +35,10 @@ interface ScoreRecord {
   quality_weight: number;
   quality_sum: number;
   quality_sq_sum: number;
+  sample_count: number;
   decayed_to: Date;
 }
 
-/** Serializes folds and resets of scores, across instances (pg_advisory_xact_lock key). */
-const SCORES_LOCK = 7_958_303;
 
 /** How evidence is decayed and bounded; see `ScoringRules`. */
 export type EvidenceRules = Pick<ScoringRules, 'halfLifeMs' | 'maxEvidence'>;
@@ -115,7 +117,7 @@ export class PerformanceRepository {
 
   /**
    * Adds observations (negative weights remove them) to the decayed sums of their task type and
-   * of the model overall, in one statement; returns the updated rows. Sums are decayed to the
+   * of the model overall, in one statement, and to the rows' sample counts; returns the updated rows. Sums are decayed to the
    * later of the stored instant and the new one, so order of arrival does not matter. Each pair
    * of sums (all observations; those with a quality signal) holds at most `rules.maxEvidence` of
    * weight: new evidence pushes out a proportional share of the old, so a score follows a model
@@ -140,24 +142,28 @@ export class PerformanceRepository {
                 sum(CASE WHEN k.success THEN k.weight * ${decay('k.observed_at', 'l.at')} ELSE 0 END) AS success_sum,
                 sum(CASE WHEN k.quality IS NULL THEN 0 ELSE k.weight * ${decay('k.observed_at', 'l.at')} END) AS quality_weight,
                 sum(coalesce(k.quality, 0) * k.weight * ${decay('k.observed_at', 'l.at')}) AS quality_sum,
-                sum(coalesce(k.quality, 0) ^ 2 * k.weight * ${decay('k.observed_at', 'l.at')}) AS quality_sq_sum
+                sum(coalesce(k.quality, 0) ^ 2 * k.weight * ${decay('k.observed_at', 'l.at')}) AS quality_sq_sum,
+                sum(CASE WHEN k.weight > 0 THEN 1 ELSE -1 END)::int AS sample_count
            FROM keyed k JOIN latest l USING (model_id, task_type)
           GROUP BY k.model_id, k.task_type, l.at
        ), capped AS (
          SELECT model_id, task_type, at,
                 weight_sum * ${capFactor('weight_sum')} AS weight_sum, success_sum * ${capFactor('weight_sum')} AS success_sum,
                 quality_weight * ${capFactor('quality_weight')} AS quality_weight, quality_sum * ${capFactor('quality_weight')} AS quality_sum,
-                quality_sq_sum * ${capFactor('quality_weight')} AS quality_sq_sum
+                quality_sq_sum * ${capFactor('quality_weight')} AS quality_sq_sum, sample_count
            FROM grouped
        )
-       INSERT INTO performance_scores AS s (model_id, task_type, weight_sum, success_sum, quality_weight, quality_sum, quality_sq_sum, decayed_to)
-       SELECT model_id, task_type, weight_sum, success_sum, quality_weight, quality_sum, quality_sq_sum, at FROM capped
+       INSERT INTO performance_scores AS s (model_id, task_type, weight_sum, success_sum, quality_weight, quality_sum, quality_sq_sum,
+                                            sample_count, decayed_to)
+       SELECT model_id, task_type, weight_sum, success_sum, quality_weight, quality_sum, quality_sq_sum, sample_count, at
+         FROM capped
        ON CONFLICT (model_id, task_type) DO UPDATE SET
          weight_sum     = ${merged('weight_sum', 'weight_sum')},
          success_sum    = least(${merged('weight_sum', 'weight_sum')}, ${merged('success_sum', 'weight_sum')}),
          quality_weight = ${merged('quality_weight', 'quality_weight')},
          quality_sum    = least(${merged('quality_weight', 'quality_weight')}, ${merged('quality_sum', 'quality_weight')}),
          quality_sq_sum = least(${merged('quality_weight', 'quality_weight')}, ${merged('quality_sq_sum', 'quality_weight')}),
+         sample_count   = greatest(0, s.sample_count + EXCLUDED.sample_count),
          decayed_to     = greatest(s.decayed_to, EXCLUDED.decayed_to)
        RETURNING *`,
       [JSON.stringify(observations.map(toRecord)), rules.halfLifeMs, rules.maxEvidence],
@@ -189,8 +195,8 @@ export class PerformanceRepository {
 
   /**
    * Resets a model's evidence for the given task types (null: all): observations recorded until
-   * now stop counting, their scores and roll-ups go, and the overall score is rebuilt from what
-   * still counts. Returns the model's remaining score rows.
+   * now stop counting, their scores and roll-ups go, and the overall score is rebuilt from the
+   * other task types' scores. Returns the model's remaining score rows.
    */
   async reset(modelId: string, taskTypes: string[] | null, rules: EvidenceRules): Promise<ScoreRow[]> {
     return this.dataSource.transaction(async (manager) => {
@@ -209,18 +215,20 @@ export class PerformanceRepository {
           modelId,
           taskTypes,
         ]);
-        // Rebuilt from the folded observations that still count (the fold adds the others), decayed to now and brought down to the cap.
+        // Rebuilt from the task types' rows that remain (their decayed sums are the evidence that still counts, the fold adds
+        // what is pending), decayed to now and brought down to the cap. Not from raw observations: retention prunes old ones.
         await manager.query(
-          `INSERT INTO performance_scores (model_id, task_type, weight_sum, success_sum, quality_weight, quality_sum, quality_sq_sum, decayed_to)
+          `INSERT INTO performance_scores (model_id, task_type, weight_sum, success_sum, quality_weight, quality_sum, quality_sq_sum,
+                                           sample_count, decayed_to)
            SELECT $1::text, '${ALL_TASKS}', w * ${capFactor('w')}, sw * ${capFactor('w')}, qw * ${capFactor('qw')}, q * ${capFactor('qw')},
-                  q2 * ${capFactor('qw')}, now()
-             FROM (SELECT sum(o.weight * ${decay('o.observed_at', 'now()')}) AS w,
-                          sum(CASE WHEN o.success THEN o.weight * ${decay('o.observed_at', 'now()')} ELSE 0 END) AS sw,
-                          sum(CASE WHEN o.quality IS NULL THEN 0 ELSE o.weight * ${decay('o.observed_at', 'now()')} END) AS qw,
-                          sum(coalesce(o.quality, 0) * o.weight * ${decay('o.observed_at', 'now()')}) AS q,
-                          sum(coalesce(o.quality, 0) ^ 2 * o.weight * ${decay('o.observed_at', 'now()')}) AS q2
-                     FROM performance_observations o
-                    WHERE o.model_id = $1::text AND o.folded AND ${COUNTING}
+                  q2 * ${capFactor('qw')}, n, now()
+             FROM (SELECT sum(s.sample_count)::int AS n, sum(s.weight_sum * ${decay('s.decayed_to', 'now()')}) AS w,
+                          sum(s.success_sum * ${decay('s.decayed_to', 'now()')}) AS sw,
+                          sum(s.quality_weight * ${decay('s.decayed_to', 'now()')}) AS qw,
+                          sum(s.quality_sum * ${decay('s.decayed_to', 'now()')}) AS q,
+                          sum(s.quality_sq_sum * ${decay('s.decayed_to', 'now()')}) AS q2
+                     FROM performance_scores s
+                    WHERE s.model_id = $1::text AND s.task_type <> '${ALL_TASKS}'
                    HAVING count(*) > 0) rebuilt`,
           [modelId, rules.halfLifeMs, rules.maxEvidence],
         );
@@ -275,6 +283,7 @@ function toScoreRow(r: ScoreRecord): ScoreRow {
     qualityWeight: r.quality_weight,
     qualitySum: r.quality_sum,
     qualitySqSum: r.quality_sq_sum,
+    sampleCount: r.sample_count,
     decayedTo: new Date(r.decayed_to),
   };
 }

@@ -88,6 +88,15 @@ export class PerformanceService implements OnApplicationBootstrap, OnApplication
     return posteriorAt(this.scores.get(key(model.id, taskType)) ?? null, baselineScores(model, taskType), this.clock.now(), this.rules);
   }
 
+  /**
+   * The scores of `scoresFor` with the number of observations they include, from the same row, so
+   * a report never shows a count that lags behind (or runs ahead of) the scores beside it.
+   */
+  countedScoresFor(model: ModelEntity, taskType: string): ModelScores & { sampleCount: number } {
+    const row = this.scores.get(key(model.id, taskType)) ?? null;
+    return { ...scoresAt(row, baselineScores(model, taskType), this.clock.now(), this.rules), sampleCount: row?.sampleCount ?? 0 };
+  }
+
   overallFor(model: ModelEntity): ModelScores {
     return this.scoresFor(model, ALL_TASKS);
   }

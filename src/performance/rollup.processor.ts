@@ -1,9 +1,9 @@
 import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
 import { BeforeApplicationShutdown, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { Job, Queue, QueueEvents } from 'bullmq';
+import { Job, Queue } from 'bullmq';
 import { AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
-import { QueueErrorsService } from '../queue/queue-errors.service';
+import { OnDemandJobs } from '../queue/on-demand-jobs.service';
 import { JobName, QueueName } from '../queue/queue-names';
 import { RollupRepository } from './rollup.repository';
 
@@ -23,7 +23,7 @@ export class RollupProcessor extends WorkerHost implements OnApplicationBootstra
     @InjectConfig() private readonly config: AppConfig,
     @InjectQueue(QueueName.Performance) private readonly queue: Queue,
     private readonly rollups: RollupRepository,
-    private readonly queueErrors: QueueErrorsService,
+    private readonly onDemand: OnDemandJobs,
   ) {
     super();
   }
@@ -54,15 +54,7 @@ export class RollupProcessor extends WorkerHost implements OnApplicationBootstra
 
   /** Queues a roll-up now and waits for it; returns how many buckets it wrote. */
   async runNow(): Promise<number> {
-    const events = new QueueEvents(QueueName.Performance, { connection: { ...this.config.redis }, prefix: this.config.redisKeyPrefix });
-    this.queueErrors.report(events, 'roll-up events');
-    try {
-      await events.waitUntilReady();
-      const job = await this.queue.add(JobName.RollUp, {}, { removeOnComplete: 100, removeOnFail: 100 });
-      const result = (await job.waitUntilFinished(events, ON_DEMAND_TIMEOUT_MS)) as { buckets: number };
-      return result.buckets;
-    } finally {
-      await events.close();
-    }
+    const result = await this.onDemand.run<{ buckets: number }>(this.queue, JobName.RollUp, ON_DEMAND_TIMEOUT_MS);
+    return result.buckets;
   }
 }

@@ -3,6 +3,7 @@ import { Global, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
+import { OnDemandJobs } from './on-demand-jobs.service';
 import { QueueErrorsService } from './queue-errors.service';
 
 /** BullMQ on the configured Redis, under REDIS_KEY_PREFIX, for every queue the service registers. */
@@ -15,7 +16,7 @@ import { QueueErrorsService } from './queue-errors.service';
       useFactory: (config: AppConfig) => ({ connection: { ...config.redis }, prefix: config.redisKeyPrefix }),
     }),
   ],
-  providers: [QueueErrorsService],
-  exports: [QueueErrorsService],
+  providers: [QueueErrorsService, OnDemandJobs],
+  exports: [QueueErrorsService, OnDemandJobs],
 })
 export class QueueModule {}

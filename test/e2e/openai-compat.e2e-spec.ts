@@ -373,7 +373,7 @@ describe('OpenAI-compatible API (/v1)', () => {
       expect(await taskReport()).toBeUndefined();
       await client.chat.completions.create({ model: 'oa-general', messages: [{ role: 'user', content: 'track me' }] }, { headers: { 'X-Task-Type': 'v1_tracking' } });
 
-      // Scores move with the request; sample counts once the roll-up job (every second here) has run.
+      // Scores and their sample count move together, once the request's observation is folded in.
       await waitUntil(async () => (await taskReport())?.sample_count === 1, 10_000);
       expect(await taskReport()).toEqual({ quality_score: expect.any(Number), success_rate: expect.any(Number), sample_count: 1 });
     });

@@ -35,7 +35,7 @@ describe('performance tracking and feedback', () => {
     openai = await startFakeOpenAi();
     service = await startTestApp();
     events = await EventListener.start(`redis://${service.config.redis.host}:${service.config.redis.port}`);
-    for (const id of ['fb-a', 'fb-b', 'fb-c', 'fb-d', 'trend-model', 'reset-model']) {
+    for (const id of ['fb-a', 'fb-b', 'fb-c', 'fb-d', 'trend-model', 'reset-model', 'count-model']) {
       await registerModel(service, {
         model_id: id,
         provider: 'openai',
@@ -319,6 +319,84 @@ describe('performance tracking and feedback', () => {
       expect(unknown).toMatchObject({ code: 'model_not_found', details: { model_id: 'ghost' } });
       const bad = await firstValueFrom(service.commands.send(Command.ResetPerformance, { model_id: 'reset-model', task_types: [] })).catch((e: unknown) => e);
       expect(bad).toMatchObject({ code: 'validation_failed', details: { fields: { task_types: expect.any(Array) } } });
+    });
+  });
+
+  describe('sample_count', () => {
+    const taskMetrics = async () => (await http('GET', '/api/models/performance?model_id=count-model')).body.models[0].metrics.task_specific;
+    /** Observations of the model that the scores include: not voided, recorded after any reset of their task type or of the model. */
+    const counted = async (taskType: string) =>
+      (
+        await service.sql.query(
+          `SELECT count(*)::int AS n FROM performance_observations o
+            WHERE o.model_id = 'count-model' AND ($1 = '*' OR o.task_type = $1) AND o.voided_at IS NULL
+              AND NOT EXISTS (SELECT 1 FROM performance_resets r WHERE r.model_id = o.model_id
+                                AND r.task_type IN (o.task_type, '*') AND r.reset_at >= o.recorded_at)`,
+          [taskType],
+        )
+      )[0].n;
+    const overallCount = async () =>
+      (await service.sql.query(`SELECT sample_count FROM performance_scores WHERE model_id = 'count-model' AND task_type = '*'`))[0]?.sample_count;
+    const rollupRows = async () => (await service.sql.query(`SELECT count(*)::int AS n FROM performance_rollups WHERE model_id = 'count-model'`))[0].n;
+
+    it('counts every request and feedback the scores include right away, with no roll-up yet, and a replaced rating once', async () => {
+      for (const id of ['cnt-1', 'cnt-2', 'cnt-3']) expect((await chat('count-model', id)).status).toBe(200);
+      expect((await chat('count-model', 'cnt-r', 'reasoning')).status).toBe(200);
+      expect(await rollupRows()).toBe(0);
+      expect(await taskMetrics()).toEqual({
+        code_generation: expect.objectContaining({ sample_count: 3 }),
+        reasoning: expect.objectContaining({ sample_count: 1 }),
+      });
+
+      expect((await feedback({ request_id: 'cnt-1', quality_rating: 1, success: true, metadata: { user_id: 'alice' } })).status).toBe(200);
+      expect((await taskMetrics()).code_generation.sample_count).toBe(4);
+      // Alice changes her mind: her first rating is voided (-1) and the new one counts (+1).
+      expect((await feedback({ request_id: 'cnt-1', quality_rating: 0, success: false, metadata: { user_id: 'alice' } })).status).toBe(200);
+      expect((await feedback({ request_id: 'cnt-2', quality_rating: 0.5, success: true, metadata: { user_id: 'bob' } })).status).toBe(200);
+
+      const metrics = await taskMetrics();
+      expect(metrics.code_generation.sample_count).toBe(5);
+      expect(metrics.code_generation.sample_count).toBe(await counted('code_generation'));
+      expect(metrics.reasoning.sample_count).toBe(await counted('reasoning'));
+      expect(await overallCount()).toBe(await counted('*'));
+      expect(await rollupRows()).toBe(0);
+    });
+
+    it('stays the same through a roll-up, which then holds as many samples', async () => {
+      const before = await taskMetrics();
+      expect((await rollUp()).status).toBe(200);
+      const after = await taskMetrics();
+      expect(after.code_generation.sample_count).toBe(before.code_generation.sample_count);
+      expect(after.reasoning.sample_count).toBe(before.reasoning.sample_count);
+      const [{ n }] = await service.sql.query(
+        `SELECT sum(sample_count)::int AS n FROM performance_rollups WHERE model_id = 'count-model' AND task_type = 'code_generation' AND granularity = 'day'`,
+      );
+      expect(n).toBe(after.code_generation.sample_count);
+    });
+
+    it('restarts from zero for a reset task type, keeps the others, and counts the rebuilt overall score', async () => {
+      expect((await http('POST', '/api/admin/performance/reset', { headers: admin, body: { model_id: 'count-model', task_types: ['code_generation'] } })).status).toBe(200);
+      const afterReset = await taskMetrics();
+      expect(afterReset.code_generation).toBeUndefined();
+      expect(afterReset.reasoning.sample_count).toBe(1);
+      expect(await overallCount()).toBe(1);
+
+      expect((await chat('count-model', 'cnt-after-reset')).status).toBe(200);
+      const metrics = await taskMetrics();
+      expect(metrics.code_generation.sample_count).toBe(1);
+      expect(metrics.code_generation.sample_count).toBe(await counted('code_generation'));
+      expect(await overallCount()).toBe(await counted('*'));
+
+      await rollUp();
+      const rolledUp = await taskMetrics();
+      expect([rolledUp.code_generation.sample_count, rolledUp.reasoning.sample_count]).toEqual([1, 1]);
+    });
+
+    it('is gone with the scores after a full reset', async () => {
+      expect((await http('POST', '/api/admin/performance/reset', { headers: admin, body: { model_id: 'count-model' } })).status).toBe(200);
+      expect(await taskMetrics()).toEqual({});
+      expect(await overallCount()).toBeUndefined();
+      expect(await counted('*')).toBe(0);
     });
   });
 });

@@ -35,7 +35,7 @@ export class TaskMetricsView {
   @ApiProperty({ example: 0.97 })
   success_rate: number;
 
-  @ApiProperty({ example: 120, description: 'Observations in the periods of the time range' })
+  @ApiProperty({ example: 120, description: 'Observations the scores beside it include (since the last reset, voided feedback excluded); not limited to the time range' })
   sample_count: number;
 }
 

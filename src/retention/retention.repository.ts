@@ -1,0 +1,38 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+
+/** Statuses of requests that are over; `queued` and `running` ones are never pruned. */
+const FINISHED = `('completed', 'failed', 'cancelled')`;
+
+@Injectable()
+export class RetentionRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /**
+   * Deletes up to `limit` finished requests created before `before`, oldest first, with their
+   * feedback (it refers to them), in one statement; returns how many of each went. The rows are
+   * taken `FOR UPDATE SKIP LOCKED`: a request whose feedback is being written right now (its
+   * transaction locks the row) is left for the next run, and two instances never take the same
+   * rows. The observations feedback produced stay: they are pruned by their own rule. The ids go
+   * to the deletes as arrays, so each is an index lookup whatever the planner thinks of the sizes.
+   */
+  async pruneFinishedRequests(before: Date, limit: number): Promise<{ requests: number; feedback: number }> {
+    const [row] = await this.dataSource.query<{ requests: number; feedback: number }[]>(
+      `WITH doomed AS (
+         SELECT id FROM inference_requests
+          WHERE status IN ${FINISHED} AND created_at < $1
+          ORDER BY created_at
+          LIMIT $2
+          FOR UPDATE SKIP LOCKED
+       ), feedback_gone AS (
+         DELETE FROM feedback WHERE request_id = ANY(ARRAY(SELECT id FROM doomed)) RETURNING 1
+       ), requests_gone AS (
+         DELETE FROM inference_requests WHERE id = ANY(ARRAY(SELECT id FROM doomed)) RETURNING 1
+       )
+       SELECT (SELECT count(*) FROM requests_gone)::int AS requests, (SELECT count(*) FROM feedback_gone)::int AS feedback`,
+      [before.toISOString(), limit],
+    );
+    return row;
+  }
+}
