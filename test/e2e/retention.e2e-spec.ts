@@ -238,7 +238,9 @@ describe('retention job (REQUEST_RETENTION_DAYS)', () => {
   beforeAll(async () => {
     openai = await startFakeOpenAi();
     openai.behave(LIVE_MODEL, { text: TYPICAL_ANSWER });
-    service = await startTestApp();
+    // The seeded running and queued rows have no live instance or job behind them: a lease this long
+    // keeps the reclaimer (which would finalize them as interrupted) from sweeping during the test.
+    service = await startTestApp({ INSTANCE_LEASE_SECONDS: '3600' });
     await registerModel(service, { model_id: LIVE_MODEL, provider: 'openai', capabilities: ['chat'], api_url: openai.url, api_key: 'sk-test-retention' });
     await seed(service.sql);
     // As if the roll-up had run all along: the next run recomputes every bucket from the seeded observations.
