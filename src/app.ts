@@ -5,8 +5,10 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module';
 import { ErrorFilter } from './common/filters/error.filter';
+import { useJsonBodies } from './common/http/json-body';
 import { createAppLogger } from './common/logging/app-logger';
 import { requestLogging } from './common/logging/request-logging.middleware';
+import { CommandPayloadSafetyInterceptor } from './common/validation/command-payload-safety.interceptor';
 import { createValidationPipe } from './common/validation/validation';
 import { AppConfig } from './config/app-config';
 
@@ -20,7 +22,8 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
   const logger = createAppLogger(config);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { logger, bodyParser: false });
   app.use(requestLogging(logger));
-  app.useBodyParser('json', { limit: config.bodyLimit });
+  useJsonBodies(app, config.bodyLimit);
+  app.useGlobalInterceptors(new CommandPayloadSafetyInterceptor());
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ErrorFilter());
 

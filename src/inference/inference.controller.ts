@@ -38,6 +38,7 @@ export class InferenceController {
   @ApiOperation({ summary: 'Generate a completion from a text prompt', description: STREAM_DESCRIPTION })
   @ApiOkResponse({ type: CompletionView })
   @ApiAcceptedResponse({ type: QueuedView, description: 'Queued (Prefer: respond-async or "async": true)' })
+  @ApiErrorResponses(415)
   async completion(@Body() dto: CompletionRequestDto, @Headers('prefer') prefer: string | undefined, @Res() response: Response): Promise<void> {
     if (wantsAsync(dto, prefer)) return accepted(response, await this.inference.enqueue({ kind: 'completion', dto }, requestIdOf(response)!));
     await respond(dto, response, (control) => this.inference.completion(dto, control));
@@ -50,6 +51,7 @@ export class InferenceController {
   @ApiOperation({ summary: 'Generate the next message of a chat', description: STREAM_DESCRIPTION })
   @ApiOkResponse({ type: CompletionView })
   @ApiAcceptedResponse({ type: QueuedView, description: 'Queued (Prefer: respond-async or "async": true)' })
+  @ApiErrorResponses(415)
   async chat(@Body() dto: ChatRequestDto, @Headers('prefer') prefer: string | undefined, @Res() response: Response): Promise<void> {
     if (wantsAsync(dto, prefer)) return accepted(response, await this.inference.enqueue({ kind: 'chat', dto }, requestIdOf(response)!));
     await respond(dto, response, (control) => this.inference.chat(dto, control));

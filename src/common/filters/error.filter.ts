@@ -3,6 +3,7 @@ import type { Response } from 'express';
 import { Observable, throwError } from 'rxjs';
 import { DomainError, ValidationFailed } from '../errors/domain-error';
 import { ErrorCode, HTTP_STATUS_OF } from '../errors/error-code';
+import { fromBodyParserError } from '../http/json-body';
 import { requestIdOf } from '../http/request-id.middleware';
 
 /**
@@ -57,15 +58,4 @@ function fromHttpException(exception: HttpException): DomainError {
   if (status === 400) return new ValidationFailed({ body: [`must be valid JSON (${exception.message})`] });
   const code = (Object.keys(HTTP_STATUS_OF) as ErrorCode[]).find((c) => HTTP_STATUS_OF[c] === status) ?? ErrorCode.Internal;
   return new DomainError(code, exception.message);
-}
-
-/** Express's body parser rejects an oversized body before any pipe runs; its error carries a `type`. */
-function fromBodyParserError(exception: unknown): DomainError | null {
-  if (typeof exception !== 'object' || exception === null || !('type' in exception)) return null;
-  if (exception.type !== 'entity.too.large') return null;
-  const limit = (exception as { limit?: number }).limit;
-  return new DomainError(ErrorCode.PayloadTooLarge, 'Request body is too large', {
-    fields: { body: [`must be at most ${limit} bytes`] },
-    limit_bytes: limit,
-  });
 }
