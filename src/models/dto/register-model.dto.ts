@@ -1,5 +1,4 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -17,8 +16,8 @@ import {
   MaxLength,
   Min,
   MinLength,
-  ValidateNested,
 } from 'class-validator';
+import { IsNestedDto } from '../../common/validation/is-nested-dto';
 import { IDENTIFIER, IsScoreMap } from '../../common/validation/is-score-map';
 import { PROVIDER_KINDS, ProviderKind } from '../model.entity';
 
@@ -91,8 +90,7 @@ export class ModelPropertiesDto {
 
   @ApiPropertyOptional({ type: PricingDto })
   @IsOptional()
-  @ValidateNested()
-  @Type(() => PricingDto)
+  @IsNestedDto(() => PricingDto)
   pricing?: PricingDto;
 }
 
@@ -131,25 +129,21 @@ export class RegisterModelDto {
 
   @ApiPropertyOptional({ type: PerformanceBaselineDto })
   @IsOptional()
-  @ValidateNested()
-  @Type(() => PerformanceBaselineDto)
+  @IsNestedDto(() => PerformanceBaselineDto)
   performance_baseline?: PerformanceBaselineDto;
 
   @ApiPropertyOptional({ type: ModelConfigurationDto })
   @IsOptional()
-  @ValidateNested()
-  @Type(() => ModelConfigurationDto)
+  @IsNestedDto(() => ModelConfigurationDto)
   configuration?: ModelConfigurationDto;
 
   @ApiPropertyOptional({ type: ModelPropertiesDto })
   @IsOptional()
-  @ValidateNested()
-  @Type(() => ModelPropertiesDto)
+  @IsNestedDto(() => ModelPropertiesDto)
   properties?: ModelPropertiesDto;
 
   @ApiPropertyOptional({ type: ModelMetadataDto })
   @IsOptional()
-  @ValidateNested()
-  @Type(() => ModelMetadataDto)
+  @IsNestedDto(() => ModelMetadataDto)
   metadata?: ModelMetadataDto;
 }
