@@ -75,17 +75,22 @@ export class PricingDto {
   output?: number;
 }
 
+/** Token counts are stored in Postgres `integer` columns. */
+const MAX_TOKEN_COUNT = 2_147_483_647;
+
 export class ModelPropertiesDto {
-  @ApiPropertyOptional({ minimum: 1, example: 128000, description: 'Maximum context length in tokens' })
+  @ApiPropertyOptional({ minimum: 1, maximum: MAX_TOKEN_COUNT, example: 128000, description: 'Maximum context length in tokens' })
   @IsOptional()
   @IsInt()
   @Min(1)
+  @Max(MAX_TOKEN_COUNT)
   context_length?: number;
 
-  @ApiPropertyOptional({ minimum: 1, example: 16384, description: 'Maximum tokens generated per request' })
+  @ApiPropertyOptional({ minimum: 1, maximum: MAX_TOKEN_COUNT, example: 16384, description: 'Maximum tokens generated per request' })
   @IsOptional()
   @IsInt()
   @Min(1)
+  @Max(MAX_TOKEN_COUNT)
   token_limit?: number;
 
   @ApiPropertyOptional({ type: PricingDto })
