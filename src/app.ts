@@ -5,24 +5,29 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module';
 import { ErrorFilter } from './common/filters/error.filter';
+import { useJsonBodies } from './common/http/json-body';
 import { createAppLogger } from './common/logging/app-logger';
 import { requestLogging } from './common/logging/request-logging.middleware';
+import { CommandPayloadSafetyInterceptor } from './common/validation/command-payload-safety.interceptor';
 import { createValidationPipe } from './common/validation/validation';
 import { AppConfig } from './config/app-config';
+import { sendOpenAiError } from './openai-compat/openai-error';
 
 /**
  * Builds the hybrid app (HTTP + Nest's Redis transport) exactly as production runs it;
  * `main.ts` and the e2e tests both start it through here. Everything Nest and our code log goes
  * through one logger (structured JSON by default, see `common/logging`); the request-logging
  * middleware comes first, so the rest of each request, body parsing included, runs in its context.
+ * Errors are answered in the SPEC's shape, except under `/v1`, which promises OpenAI's.
  */
 export async function createApp(config: AppConfig): Promise<INestApplication> {
   const logger = createAppLogger(config);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { logger, bodyParser: false });
   app.use(requestLogging(logger));
-  app.useBodyParser('json', { limit: config.bodyLimit });
+  useJsonBodies(app, config.bodyLimit);
+  app.useGlobalInterceptors(new CommandPayloadSafetyInterceptor());
   app.useGlobalPipes(createValidationPipe());
-  app.useGlobalFilters(new ErrorFilter());
+  app.useGlobalFilters(new ErrorFilter({ '/v1': sendOpenAiError }));
 
   app.connectMicroservice<MicroserviceOptions>(
     { transport: Transport.REDIS, options: { ...config.redis, retryAttempts: Infinity, retryDelay: 1000 } },
@@ -39,7 +44,8 @@ function setUpSwagger(app: INestApplication): void {
     new DocumentBuilder()
       .setTitle('Model Orchestration Service')
       .setDescription(
-        'One API in front of many LLM providers. Errors share one shape: `{ "error": { "code", "message", "details" } }`. ' +
+        'One API in front of many LLM providers. Errors share one shape: `{ "error": { "code", "message", "details" } }` ' +
+          '(under `/v1`, OpenAI\'s: `{ "error": { "message", "type", "param", "code" } }`). ' +
           'Redis commands (Nest Redis transport): `model.register`, `model.performance.reset`, `model.request.cancel`.',
       )
       .setVersion('0.1.0')

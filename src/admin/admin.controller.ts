@@ -15,7 +15,7 @@ import { AdminTokenGuard } from './admin-token.guard';
 @ApiTags('admin')
 @ApiBearerAuth()
 @UseGuards(AdminTokenGuard)
-@ApiErrorResponses(401, 403)
+@ApiErrorResponses(401, 403, 415)
 @Controller('api/admin')
 export class AdminController {
   constructor(

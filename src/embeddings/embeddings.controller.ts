@@ -15,7 +15,7 @@ export class EmbeddingsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Generate vector embeddings from text' })
   @ApiOkResponse({ type: EmbeddingsResponseView })
-  @ApiErrorResponses(400, 404, 422, 502, 503)
+  @ApiErrorResponses(400, 404, 415, 422, 502, 503)
   embed(@Body() dto: EmbeddingsRequestDto, @Res({ passthrough: true }) response: Response): Promise<EmbeddingsResponseView> {
     return this.embeddings.embed(dto, abortOnDisconnect(response));
   }

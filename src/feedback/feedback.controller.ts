@@ -16,7 +16,7 @@ export class FeedbackController {
     description: 'Feedback from the same metadata.user_id on the same request replaces the earlier one. 409 while the request is still queued or running, or when it ended before any model answered.',
   })
   @ApiOkResponse({ type: FeedbackView })
-  @ApiErrorResponses(400, 404, 409)
+  @ApiErrorResponses(400, 404, 409, 415)
   submit(@Body() dto: FeedbackRequestDto): Promise<FeedbackView> {
     return this.feedback.submit(dto);
   }

@@ -1,7 +1,8 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Logger, Param, Post, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { DomainError, ValidationFailed } from '../common/errors/domain-error';
+import { ValidationFailed } from '../common/errors/domain-error';
+import { toDomainError } from '../common/filters/to-domain-error';
 import { abortOnDisconnect } from '../common/http/abort-on-disconnect';
 import { REQUEST_ID_HEADER, requestIdOf } from '../common/http/request-id.middleware';
 import { SseStream } from '../common/http/sse';
@@ -14,6 +15,9 @@ import { InferenceService } from './inference.service';
 import { RunControl } from './inference.types';
 import { QueuedRequestsService } from './queued-requests.service';
 import { RecentRequestsService } from './recent-requests.service';
+
+/** For the stream's own errors, once it has started (the error filter answers the rest). */
+const logger = new Logger('InferenceController');
 
 const requestIdHeader = ApiHeader({
   name: REQUEST_ID_HEADER,
@@ -45,6 +49,7 @@ export class InferenceController {
   @ApiOperation({ summary: 'Generate a completion from a text prompt', description: STREAM_DESCRIPTION })
   @ApiOkResponse({ type: CompletionView })
   @ApiAcceptedResponse({ type: QueuedView, description: 'Queued (Prefer: respond-async or "async": true)' })
+  @ApiErrorResponses(415)
   async completion(@Body() dto: CompletionRequestDto, @Headers('prefer') prefer: string | undefined, @Res() response: Response): Promise<void> {
     if (wantsAsync(dto, prefer)) return accepted(response, await this.queued.enqueue({ kind: 'completion', dto }, requestIdOf(response)!));
     await respond(dto, response, (control) => this.inference.completion(dto, control));
@@ -57,6 +62,7 @@ export class InferenceController {
   @ApiOperation({ summary: 'Generate the next message of a chat', description: STREAM_DESCRIPTION })
   @ApiOkResponse({ type: CompletionView })
   @ApiAcceptedResponse({ type: QueuedView, description: 'Queued (Prefer: respond-async or "async": true)' })
+  @ApiErrorResponses(415)
   async chat(@Body() dto: ChatRequestDto, @Headers('prefer') prefer: string | undefined, @Res() response: Response): Promise<void> {
     if (wantsAsync(dto, prefer)) return accepted(response, await this.queued.enqueue({ kind: 'chat', dto }, requestIdOf(response)!));
     await respond(dto, response, (control) => this.inference.chat(dto, control));
@@ -103,8 +109,9 @@ async function respond(dto: InferenceRequestDto, response: Response, run: (contr
   } catch (error) {
     // Before the stream starts, the error filter answers with a status code; after, it is the last event.
     if (!sse.isStarted) throw error;
-    const body = error instanceof DomainError ? error.toBody() : { error: { code: 'internal_error', message: 'Internal error', details: { request_id: requestId } } };
-    sse.send('error', body);
+    const failure = toDomainError(error, logger);
+    failure.details.request_id ??= requestId;
+    sse.send('error', failure.toBody());
     sse.end();
   }
 }

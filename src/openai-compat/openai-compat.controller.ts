@@ -1,9 +1,8 @@
-import { applyDecorators, Controller, Get, HttpCode, Logger, Post, Res, UseFilters, UseGuards } from '@nestjs/common';
+import { applyDecorators, Controller, Get, HttpCode, Logger, Post, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Clock } from '../common/clock';
-import { DomainError } from '../common/errors/domain-error';
-import { ErrorCode } from '../common/errors/error-code';
+import { toDomainError } from '../common/filters/to-domain-error';
 import { abortOnDisconnect } from '../common/http/abort-on-disconnect';
 import { REQUEST_ID_HEADER, requestIdOf } from '../common/http/request-id.middleware';
 import { CompletionView } from '../inference/dto/completion.view';
@@ -19,7 +18,6 @@ import {
 } from './dto/openai-response.view';
 import { OpenAiCompatService } from './openai-compat.service';
 import { toOpenAiError } from './openai-error';
-import { OpenAiErrorFilter } from './openai-error.filter';
 import { OpenAiBody, RoutingHeaders } from './openai-params';
 import { RoutingHints, ROUTING_HEADERS } from './openai-request.mapper';
 import {
@@ -44,6 +42,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   401: 'Missing or wrong API key (when CLIENT_API_KEYS is set)',
   404: 'Unknown model',
   409: 'X-Request-Id already used',
+  415: 'A body that is not JSON in UTF-8, or compressed other than with gzip, deflate or br (`param` names the header)',
   422: 'The named model cannot serve the request',
   502: 'The provider rejected the request (`x-should-retry: false`)',
   503: 'No model available, or every candidate failed',
@@ -85,7 +84,6 @@ const STREAM_DESCRIPTION =
 @ApiTags('openai-compatible')
 @ApiBearerAuth()
 @UseGuards(ClientApiKeyGuard)
-@UseFilters(OpenAiErrorFilter)
 @Controller('v1')
 export class OpenAiCompatController {
   private readonly logger = new Logger(OpenAiCompatController.name);
@@ -102,7 +100,7 @@ export class OpenAiCompatController {
   @ApiProduces('application/json', 'text/event-stream')
   @ApiOkResponse({ type: OpenAiChatCompletionView, headers: answerHeaders })
   @routingHeaders
-  @errorResponses(400, 401, 404, 409, 422, 502, 503)
+  @errorResponses(400, 401, 404, 409, 415, 422, 502, 503)
   async chatCompletions(@OpenAiBody() body: OpenAiChatRequestDto, @RoutingHeaders() hints: RoutingHints, @Res() response: Response): Promise<void> {
     const run = (control: RunControl) => this.compat.chat(body, hints, control);
     if (body.stream) return this.stream(response, body, chatChunkEncoder, run);
@@ -116,7 +114,7 @@ export class OpenAiCompatController {
   @ApiProduces('application/json', 'text/event-stream')
   @ApiOkResponse({ type: OpenAiTextCompletionView, headers: answerHeaders })
   @routingHeaders
-  @errorResponses(400, 401, 404, 409, 422, 502, 503)
+  @errorResponses(400, 401, 404, 409, 415, 422, 502, 503)
   async completions(@OpenAiBody() body: OpenAiCompletionRequestDto, @RoutingHeaders() hints: RoutingHints, @Res() response: Response): Promise<void> {
     const run = (control: RunControl) => this.compat.completion(body, hints, control);
     if (body.stream) return this.stream(response, body, textChunkEncoder, run);
@@ -128,7 +126,7 @@ export class OpenAiCompatController {
   @ApiOperation({ summary: 'OpenAI embeddings (model "auto": the cheapest available embedding model)' })
   @ApiBody({ type: OpenAiEmbeddingsRequestDto })
   @ApiOkResponse({ type: OpenAiEmbeddingListView, headers: answerHeaders })
-  @errorResponses(400, 401, 404, 422, 502, 503)
+  @errorResponses(400, 401, 404, 415, 422, 502, 503)
   async embeddings(@OpenAiBody() body: OpenAiEmbeddingsRequestDto, @Res({ passthrough: true }) response: Response): Promise<OpenAiEmbeddingListView> {
     const view = await this.compat.embed(body, abortOnDisconnect(response));
     response.setHeader(MODEL_ID_HEADER, view.model.id);
@@ -166,14 +164,8 @@ export class OpenAiCompatController {
     } catch (error) {
       // Before the first chunk the error filter answers with a status code; after it, the error is the last frame.
       if (!sse.isStarted) throw error;
-      sse.fail(toOpenAiError(this.asDomainError(error)).body);
+      sse.fail(toOpenAiError(toDomainError(error, this.logger)).body);
     }
-  }
-
-  private asDomainError(error: unknown): DomainError {
-    if (error instanceof DomainError) return error;
-    this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
-    return new DomainError(ErrorCode.Internal, 'Internal error');
   }
 }
 

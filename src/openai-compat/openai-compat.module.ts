@@ -1,11 +1,11 @@
 import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { RequestIdMiddleware } from '../common/http/request-id.middleware';
 import { EmbeddingsModule } from '../embeddings/embeddings.module';
 import { InferenceModule } from '../inference/inference.module';
 import { ModelsModule } from '../models/models.module';
 import { ClientApiKeyGuard } from './client-api-key.guard';
 import { OpenAiCompatController } from './openai-compat.controller';
 import { OpenAiCompatService } from './openai-compat.service';
-import { OpenAiRequestIdMiddleware } from './openai-request-id.middleware';
 
 /** `/v1`: OpenAI's API (chat, completions, embeddings, models) over the service's own lifecycle. */
 @Module({
@@ -15,6 +15,6 @@ import { OpenAiRequestIdMiddleware } from './openai-request-id.middleware';
 })
 export class OpenAiCompatModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(OpenAiRequestIdMiddleware).forRoutes(OpenAiCompatController);
+    consumer.apply(RequestIdMiddleware).forRoutes(OpenAiCompatController);
   }
 }

@@ -12,6 +12,14 @@ describe('toOpenAiError', () => {
     expect(shouldRetry).toBeUndefined();
   });
 
+  it('names the offending header as param of a 415', () => {
+    const error = new DomainError(ErrorCode.UnsupportedMediaType, 'Unsupported Content-Encoding', { fields: { 'Content-Encoding': ['must be gzip'] } });
+    expect(toOpenAiError(error)).toEqual({
+      status: 415,
+      body: { error: { message: 'Content-Encoding: must be gzip', type: 'invalid_request_error', param: 'Content-Encoding', code: 'unsupported_media_type' } },
+    });
+  });
+
   it('answers an unknown model with 404 model_not_found on param "model"', () => {
     expect(toOpenAiError(new ModelNotFound('nope'))).toEqual({
       status: 404,
@@ -40,6 +48,7 @@ describe('errorType', () => {
     [400, 'invalid_request_error'],
     [404, 'invalid_request_error'],
     [409, 'invalid_request_error'],
+    [415, 'invalid_request_error'],
     [422, 'invalid_request_error'],
     [401, 'authentication_error'],
     [403, 'permission_error'],

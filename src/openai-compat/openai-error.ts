@@ -1,7 +1,6 @@
 import type { Response } from 'express';
-import { DomainError, ValidationFailed } from '../common/errors/domain-error';
+import { DomainError } from '../common/errors/domain-error';
 import { ErrorCode, HTTP_STATUS_OF } from '../common/errors/error-code';
-import { setRetryAfter } from '../common/filters/error.filter';
 import { OpenAiErrorBodyView } from './dto/openai-response.view';
 
 /** A bearer key that matches no configured client key: OpenAI answers 401 `invalid_api_key`. */
@@ -52,16 +51,22 @@ export function errorType(status: number): OpenAiErrorType {
   return 'invalid_request_error';
 }
 
+/**
+ * The error writer of every `/v1` path (set up in `app.ts`), route or not: OpenAI SDKs then raise their
+ * typed errors and retry as they would against OpenAI. The request id is in the `X-Request-Id` header,
+ * which the SDKs expose as `requestID`.
+ */
 export function sendOpenAiError(response: Response, error: DomainError): void {
   const { status, body, shouldRetry } = toOpenAiError(error);
-  setRetryAfter(response, error);
   if (shouldRetry !== undefined) response.setHeader('x-should-retry', String(shouldRetry));
   response.status(status).json(body);
 }
 
+/** Errors about the request itself, which name its offending fields or headers in `details.fields`. */
+const FIELD_ERRORS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([ErrorCode.ValidationFailed, ErrorCode.PayloadTooLarge, ErrorCode.UnsupportedMediaType]);
+
 function fieldsOf(error: DomainError): Record<string, string[]> | null {
-  const fields = error.details.fields;
-  return error instanceof ValidationFailed || error.code === ErrorCode.PayloadTooLarge ? (fields as Record<string, string[]>) : null;
+  return FIELD_ERRORS.has(error.code) ? (error.details.fields as Record<string, string[]>) : null;
 }
 
 /** A 400 says every offending field in the message, since OpenAI's shape has room for one `param`. */

@@ -26,11 +26,32 @@ export class DomainError extends Error {
   }
 }
 
+/** A body with 100,000 bad keys fits in the body limit; its error body must not be megabytes. */
+export const MAX_LISTED_FIELDS = 20;
+const MAX_FIELD_CHARS = 200;
+const MAX_MESSAGE_CHARS = 500;
+
 export class ValidationFailed extends DomainError {
-  /** `fields` maps each offending field path (e.g. `properties.pricing.input`) to its messages. */
+  /**
+   * `fields` maps each offending field path (e.g. `properties.pricing.input`) to its messages. The first
+   * MAX_LISTED_FIELDS are listed (long names and messages clipped); `omitted_fields` counts the rest.
+   */
   constructor(fields: Record<string, string[]>) {
-    super(ErrorCode.ValidationFailed, `Invalid request: ${Object.keys(fields).join(', ')}`, { fields });
+    const offending = Object.entries(fields);
+    const listed = Object.fromEntries(
+      offending.slice(0, MAX_LISTED_FIELDS).map(([field, messages]) => [clip(field, MAX_FIELD_CHARS), messages.map((m) => clip(m, MAX_MESSAGE_CHARS))]),
+    );
+    const omitted = offending.length - Object.keys(listed).length;
+    const more = omitted > 0 ? ` and ${omitted} more` : '';
+    super(ErrorCode.ValidationFailed, `Invalid request: ${Object.keys(listed).join(', ')}${more}`, {
+      fields: listed,
+      ...(omitted > 0 && { omitted_fields: omitted }),
+    });
   }
+}
+
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
 export class ModelNotFound extends DomainError {

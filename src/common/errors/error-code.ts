@@ -2,6 +2,7 @@
 export const ErrorCode = {
   ValidationFailed: 'validation_failed',
   PayloadTooLarge: 'payload_too_large',
+  UnsupportedMediaType: 'unsupported_media_type',
   Unauthorized: 'unauthorized',
   Forbidden: 'forbidden',
   AdminDisabled: 'admin_disabled',
@@ -22,6 +23,7 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 export const HTTP_STATUS_OF: Record<ErrorCode, number> = {
   validation_failed: 400,
   payload_too_large: 400,
+  unsupported_media_type: 415,
   unauthorized: 401,
   forbidden: 403,
   admin_disabled: 403,

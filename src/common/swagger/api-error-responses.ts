@@ -24,6 +24,7 @@ const DESCRIPTIONS: Record<number, string> = {
   403: 'Wrong token, or admin endpoints disabled (no ADMIN_TOKEN configured)',
   404: 'Unknown model_id or request_id',
   409: 'Conflict with the current state',
+  415: 'A body that is not JSON in UTF-8, or compressed other than with gzip, deflate or br',
   422: 'The named model cannot serve the request',
   502: 'The provider rejected the request',
   503: 'No model available, or every candidate failed',

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsBoolean, IsNumber, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { IsBoolean, IsNumber, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { REQUEST_ID_PATTERN } from '../../common/http/request-id.middleware';
+import { IsNestedDto } from '../../common/validation/is-nested-dto';
 import { MAX_TEXT_CHARS } from '../../inference/dto/inference-request.dto';
 
 export class CorrectionsDto {
@@ -57,14 +57,12 @@ export class FeedbackRequestDto {
 
   @ApiPropertyOptional({ type: CorrectionsDto })
   @IsOptional()
-  @ValidateNested()
-  @Type(() => CorrectionsDto)
+  @IsNestedDto(() => CorrectionsDto)
   corrections?: CorrectionsDto;
 
   @ApiPropertyOptional({ type: FeedbackMetadataDto })
   @IsOptional()
-  @ValidateNested()
-  @Type(() => FeedbackMetadataDto)
+  @IsNestedDto(() => FeedbackMetadataDto)
   metadata?: FeedbackMetadataDto;
 }
 

@@ -1,5 +1,4 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -17,8 +16,8 @@ import {
   MaxLength,
   Min,
   MinLength,
-  ValidateNested,
 } from 'class-validator';
+import { IsNestedDto } from '../../common/validation/is-nested-dto';
 import { IDENTIFIER } from '../../common/validation/is-score-map';
 import { MODEL_ID_PATTERN } from '../../models/dto/register-model.dto';
 import { CHAT_ROLES, ChatRole } from '../../providers/provider.types';
@@ -135,22 +134,18 @@ export abstract class InferenceRequestDto {
 
   @ApiPropertyOptional({ type: RequirementsDto })
   @IsOptional()
-  @ValidateNested()
-  @Type(() => RequirementsDto)
+  @IsNestedDto(() => RequirementsDto)
   requirements?: RequirementsDto;
 
   @ApiPropertyOptional({ type: [ContextItemDto] })
   @IsOptional()
-  @IsArray()
   @ArrayMaxSize(MAX_CONTEXT_ITEMS)
-  @ValidateNested({ each: true })
-  @Type(() => ContextItemDto)
+  @IsNestedDto(() => ContextItemDto, { each: true })
   context?: ContextItemDto[];
 
   @ApiPropertyOptional({ type: RequestMetadataDto })
   @IsOptional()
-  @ValidateNested()
-  @Type(() => RequestMetadataDto)
+  @IsNestedDto(() => RequestMetadataDto)
   metadata?: RequestMetadataDto;
 
   @ApiPropertyOptional({ example: false, description: 'Answer with Server-Sent Events: content deltas, then the full body' })
@@ -194,10 +189,8 @@ export class ChatMessageDto {
 
 export class ChatRequestDto extends InferenceRequestDto {
   @ApiProperty({ type: [ChatMessageDto] })
-  @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(MAX_MESSAGES)
-  @ValidateNested({ each: true })
-  @Type(() => ChatMessageDto)
+  @IsNestedDto(() => ChatMessageDto, { each: true })
   messages: ChatMessageDto[];
 }

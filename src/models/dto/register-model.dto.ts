@@ -1,5 +1,4 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -17,8 +16,8 @@ import {
   MaxLength,
   Min,
   MinLength,
-  ValidateNested,
 } from 'class-validator';
+import { IsNestedDto } from '../../common/validation/is-nested-dto';
 import { IDENTIFIER, IsScoreMap } from '../../common/validation/is-score-map';
 import { PROVIDER_KINDS, ProviderKind } from '../../providers/provider.types';
 
@@ -76,23 +75,27 @@ export class PricingDto {
   output?: number;
 }
 
+/** Token counts are stored in Postgres `integer` columns. */
+const MAX_TOKEN_COUNT = 2_147_483_647;
+
 export class ModelPropertiesDto {
-  @ApiPropertyOptional({ minimum: 1, example: 128000, description: 'Maximum context length in tokens' })
+  @ApiPropertyOptional({ minimum: 1, maximum: MAX_TOKEN_COUNT, example: 128000, description: 'Maximum context length in tokens' })
   @IsOptional()
   @IsInt()
   @Min(1)
+  @Max(MAX_TOKEN_COUNT)
   context_length?: number;
 
-  @ApiPropertyOptional({ minimum: 1, example: 16384, description: 'Maximum tokens generated per request' })
+  @ApiPropertyOptional({ minimum: 1, maximum: MAX_TOKEN_COUNT, example: 16384, description: 'Maximum tokens generated per request' })
   @IsOptional()
   @IsInt()
   @Min(1)
+  @Max(MAX_TOKEN_COUNT)
   token_limit?: number;
 
   @ApiPropertyOptional({ type: PricingDto })
   @IsOptional()
-  @ValidateNested()
-  @Type(() => PricingDto)
+  @IsNestedDto(() => PricingDto)
   pricing?: PricingDto;
 }
 
@@ -131,25 +134,21 @@ export class RegisterModelDto {
 
   @ApiPropertyOptional({ type: PerformanceBaselineDto })
   @IsOptional()
-  @ValidateNested()
-  @Type(() => PerformanceBaselineDto)
+  @IsNestedDto(() => PerformanceBaselineDto)
   performance_baseline?: PerformanceBaselineDto;
 
   @ApiPropertyOptional({ type: ModelConfigurationDto })
   @IsOptional()
-  @ValidateNested()
-  @Type(() => ModelConfigurationDto)
+  @IsNestedDto(() => ModelConfigurationDto)
   configuration?: ModelConfigurationDto;
 
   @ApiPropertyOptional({ type: ModelPropertiesDto })
   @IsOptional()
-  @ValidateNested()
-  @Type(() => ModelPropertiesDto)
+  @IsNestedDto(() => ModelPropertiesDto)
   properties?: ModelPropertiesDto;
 
   @ApiPropertyOptional({ type: ModelMetadataDto })
   @IsOptional()
-  @ValidateNested()
-  @Type(() => ModelMetadataDto)
+  @IsNestedDto(() => ModelMetadataDto)
   metadata?: ModelMetadataDto;
 }

@@ -1,5 +1,4 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -14,8 +13,8 @@ import {
   Max,
   MaxLength,
   Min,
-  ValidateNested,
 } from 'class-validator';
+import { IsNestedDto } from '../../common/validation/is-nested-dto';
 import { MAX_DIMENSIONS, MAX_TEXT_LENGTH, MAX_TEXTS } from '../../embeddings/dto/embeddings.dto';
 import { MAX_MESSAGES, MAX_OUTPUT_TOKENS, MAX_TEXT_CHARS } from '../../inference/dto/inference-request.dto';
 import { MODEL_ID_PATTERN } from '../../models/dto/register-model.dto';
@@ -115,8 +114,7 @@ abstract class OpenAiGenerationRequestDto {
 
   @ApiPropertyOptional({ type: StreamOptionsDto })
   @IsOptional()
-  @ValidateNested()
-  @Type(() => StreamOptionsDto)
+  @IsNestedDto(() => StreamOptionsDto)
   stream_options?: StreamOptionsDto;
 
   @ApiPropertyOptional({ example: 'user-42', description: 'Recorded as the request metadata user_id' })
@@ -140,11 +138,9 @@ export class OpenAiChatRequestDto extends OpenAiGenerationRequestDto {
   model: string;
 
   @ApiProperty({ type: [OpenAiChatMessageDto] })
-  @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(MAX_MESSAGES)
-  @ValidateNested({ each: true })
-  @Type(() => OpenAiChatMessageDto)
+  @IsNestedDto(() => OpenAiChatMessageDto, { each: true })
   messages: OpenAiChatMessageDto[];
 
   @ApiPropertyOptional({ minimum: 1, example: 256, description: 'Takes precedence over max_tokens' })
@@ -156,14 +152,12 @@ export class OpenAiChatRequestDto extends OpenAiGenerationRequestDto {
 
   @ApiPropertyOptional({ type: OpenAiMetadataDto, description: 'Only project_id and task_id are used; other keys are ignored' })
   @IsOptional()
-  @ValidateNested()
-  @Type(() => OpenAiMetadataDto)
+  @IsNestedDto(() => OpenAiMetadataDto)
   metadata?: OpenAiMetadataDto;
 
   @ApiPropertyOptional({ type: ResponseFormatDto })
   @IsOptional()
-  @ValidateNested()
-  @Type(() => ResponseFormatDto)
+  @IsNestedDto(() => ResponseFormatDto)
   response_format?: ResponseFormatDto;
 
   @ApiPropertyOptional({ enum: [false], description: 'Log-probabilities are not returned: only false' })
