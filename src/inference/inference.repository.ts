@@ -4,6 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { DomainError } from '../common/errors/domain-error';
 import { ErrorCode } from '../common/errors/error-code';
 import { toJsonb } from '../database/jsonb';
+import { isUniqueViolation } from '../database/pg-errors';
 import { Sql, SqlStep } from '../database/sql';
 import { InferenceRequestEntity } from './inference-request.entity';
 
@@ -11,8 +12,6 @@ export type RunningRequest = Pick<InferenceRequestEntity, 'id' | 'kind' | 'taskT
 export type RequestOutcome = Omit<InferenceRequestEntity, 'kind' | 'taskType' | 'requestedModelId' | 'metadata' | 'createdAt' | 'instanceId'>;
 /** What the reclaimer needs of a request left behind, to finalize it and publish its event. */
 export type OrphanedRequest = Pick<InferenceRequestEntity, 'id' | 'taskType' | 'requestedModelId' | 'instanceId'>;
-
-const UNIQUE_VIOLATION = '23505';
 
 @Injectable()
 export class InferenceRepository {
@@ -36,7 +35,7 @@ export class InferenceRepository {
         [request.id, request.kind, request.taskType, request.requestedModelId, toJsonb(request.metadata), request.createdAt, status, instanceId],
       );
     } catch (error) {
-      if ((error as { code?: string }).code === UNIQUE_VIOLATION) {
+      if (isUniqueViolation(error)) {
         throw new DomainError(ErrorCode.Conflict, `Request id "${request.id}" is already in use`, { request_id: request.id });
       }
       throw error;

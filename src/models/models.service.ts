@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { resolve } from 'node:path';
 import { SecretBox } from '../common/crypto/secret-box';
+import { isUniqueViolation } from '../database/pg-errors';
 import { ModelNotFound } from '../common/errors/domain-error';
 import { AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
@@ -111,14 +112,22 @@ export class ModelsService implements OnApplicationBootstrap, OnApplicationShutd
    * values, so re-registering without `configuration.api_key` never drops a stored key.
    */
   async register(dto: RegisterModelDto): Promise<ModelView> {
-    const existing = await this.repository.findById(dto.model_id);
-    const model = applyRegistration(existing ?? new ModelEntity(), dto, 'registered');
-    if (dto.configuration?.api_key !== undefined) model.apiKeySealed = this.secrets.seal(dto.configuration.api_key);
-    const saved = await this.repository.save(model);
-    this.logger.log(`${existing ? 'Updated' : 'Registered'} model ${saved.id} (${saved.provider})`);
+    // Two first registrations of one id at once: the one whose insert loses is applied again as an update.
+    const { saved, existed } = await this.save(dto).catch((error: unknown) => {
+      if (isUniqueViolation(error)) return this.save(dto);
+      throw error;
+    });
+    this.logger.log(`${existed ? 'Updated' : 'Registered'} model ${saved.id} (${saved.provider})`);
     await this.reload();
     this.changes.announce([saved.id]);
     return this.view(saved);
+  }
+
+  private async save(dto: RegisterModelDto): Promise<{ saved: ModelEntity; existed: boolean }> {
+    const existing = await this.repository.findById(dto.model_id);
+    const model = applyRegistration(existing ?? new ModelEntity(), dto, 'registered');
+    if (dto.configuration?.api_key !== undefined) model.apiKeySealed = this.secrets.seal(dto.configuration.api_key);
+    return { saved: await this.repository.save(model), existed: existing !== null };
   }
 
   /** Every model, enabled or not, in the order listings use. */

@@ -201,6 +201,17 @@ describe('model registry', () => {
       expect(row.api_key_sealed).not.toContain(SECRET);
     });
 
+    it('registers one model when several first registrations of its id arrive at once', async () => {
+      const responses = await Promise.all(
+        [1, 2, 3, 4, 5].map((n) =>
+          http('POST', '/api/admin/models', { headers: admin, body: registration({ model_id: 'raced', provider: 'openai', capabilities: ['chat'], metadata: { version: `v${n}` } }) }),
+        ),
+      );
+      expect(responses.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+      const rows = await service.sql.query(`SELECT id FROM models WHERE id = 'raced'`);
+      expect(rows).toHaveLength(1);
+    });
+
     it('answers 401 without a token and 403 with a wrong one, registering nothing', async () => {
       const body = registration({ model_id: 'intruder' });
       const missing = await http('POST', '/api/admin/models', { body });
