@@ -1,6 +1,6 @@
-import { DataSource } from 'typeorm';
 import { ModelsService } from '../../src/models/models.service';
 import { NewObservation } from '../../src/performance/performance.repository';
+import { Sql } from '../../src/database/sql';
 import { PerformanceService } from '../../src/performance/performance.service';
 import { Random, seededRandom } from '../../src/routing/random-source';
 import { RoutingService } from '../../src/routing/routing.service';
@@ -39,7 +39,7 @@ export async function simulate(options: EvalOptions): Promise<SimulationResult> 
   try {
     const routing = app.module.get(RoutingService);
     const performance = app.module.get(PerformanceService);
-    const dataSource = app.module.get(DataSource);
+    const sql = app.module.get(Sql);
     await registerModels(app.module.get(ModelsService));
 
     const requests = workload(options, world);
@@ -48,7 +48,7 @@ export async function simulate(options: EvalOptions): Promise<SimulationResult> 
     const flush = async () => {
       const batch = pending;
       pending = [];
-      const { scores } = await dataSource.transaction((manager) => performance.record(manager, batch));
+      const { scores } = await sql.transaction((tx) => performance.record(tx, batch));
       performance.committed(scores);
     };
 

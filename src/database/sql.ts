@@ -51,9 +51,12 @@ function prepared(text: string, values: unknown[]): QueryConfig {
 const preparedNames = new Map<string, string>();
 
 /**
- * Plain SQL on the app's connection pool, for the request path: node-postgres directly, without
- * the query runner TypeORM builds around every query (a third of the gateway's CPU per request
- * when profiled). Transactions and everything off the hot path go through TypeORM.
+ * How repositories reach Postgres (the one way to write; docs/architecture.md): node-postgres
+ * directly on the app's pool, without the query runner TypeORM builds around every query (a third
+ * of the gateway's CPU per request when profiled). A statement (`query`); a multi-table write as
+ * steps of one statement (`atomicallyIf`), each step owned by the repository of its table; or,
+ * where a step needs what an earlier one read, a transaction whose query function repositories
+ * take (`transaction`). TypeORM itself keeps the migrations and the model registry's plain CRUD.
  */
 @Injectable()
 export class Sql implements OnApplicationShutdown {
@@ -113,17 +116,10 @@ export class Sql implements OnApplicationShutdown {
     await this.unflushedPool.end();
   }
 
-  /** Runs the steps (null: nothing to write) in one statement; nothing is written unless all of them are. */
-  async atomically(steps: (SqlStep | null)[]): Promise<void> {
-    const present = steps.filter((s): s is SqlStep => s !== null);
-    if (present.length === 0) return;
-    const { sql, params } = combineSteps(present);
-    await this.pool.query(prepared(sql, params));
-  }
-
   /**
-   * Like `atomically`, but only if `guard` (a step with RETURNING) changes a row, e.g. "the request
-   * is still running": otherwise nothing is written and the result is false. So two writers racing
+   * Runs `guard` (a step with RETURNING) and `steps` (null: nothing to write) in one statement:
+   * they commit together or not at all, and only if `guard` changes a row, e.g. "the request is
+   * still running"; otherwise nothing is written and the result is false. So two writers racing
    * to finalize one row cannot both write their events.
    */
   async atomicallyIf(guard: SqlStep, steps: (SqlStep | null)[]): Promise<boolean> {

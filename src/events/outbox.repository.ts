@@ -1,8 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
 import { toJsonb } from '../database/jsonb';
-import { Sql, SqlStep } from '../database/sql';
+import { Sql, SqlStep, TransactionQuery } from '../database/sql';
 import { OutgoingEvent } from './event-contracts';
 
 export interface OutboxBacklog {
@@ -18,15 +16,12 @@ export interface PendingEvent {
 
 @Injectable()
 export class OutboxRepository {
-  constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly sql: Sql,
-  ) {}
+  constructor(private readonly sql: Sql) {}
 
   /** Adds events inside the caller's transaction, so they exist exactly when the business change does. */
-  async add(manager: EntityManager, events: OutgoingEvent[]): Promise<void> {
+  async add(tx: TransactionQuery, events: OutgoingEvent[]): Promise<void> {
     const step = this.addStep(events);
-    if (step) await manager.query(step.sql, step.params);
+    if (step) await tx(step.sql, step.params);
   }
 
   /** The statement that adds events, for an atomic write with the business change; null when there are none. */
@@ -62,7 +57,7 @@ export class OutboxRepository {
   }
 
   async countPending(): Promise<number> {
-    const [{ count }] = await this.dataSource.query<{ count: number }[]>(
+    const [{ count }] = await this.sql.query<{ count: number }>(
       `SELECT count(*)::int AS count FROM outbox_events WHERE published_at IS NULL`,
     );
     return count;
@@ -74,7 +69,7 @@ export class OutboxRepository {
    * returns how many went. Events still to publish are never touched.
    */
   async prunePublished(before: Date, limit: number): Promise<number> {
-    const [{ pruned }] = await this.dataSource.query<{ pruned: number }[]>(
+    const [{ pruned }] = await this.sql.query<{ pruned: number }>(
       `WITH gone AS (
          DELETE FROM outbox_events WHERE id = ANY(ARRAY(
            SELECT id FROM outbox_events WHERE published_at < $1 ORDER BY published_at LIMIT $2 FOR UPDATE SKIP LOCKED))
@@ -87,7 +82,7 @@ export class OutboxRepository {
 
   /** Events waiting to be relayed, and how long the oldest has waited (0 when none): the relay's lag. */
   async backlog(): Promise<OutboxBacklog> {
-    const [row] = await this.dataSource.query<{ pending: number; oldest_age_seconds: number | null }[]>(
+    const [row] = await this.sql.query<{ pending: number; oldest_age_seconds: number | null }>(
       `SELECT count(*)::int AS pending, EXTRACT(EPOCH FROM now() - min(created_at))::float8 AS oldest_age_seconds
        FROM outbox_events WHERE published_at IS NULL`,
     );

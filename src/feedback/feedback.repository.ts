@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
+import { toJsonb } from '../database/jsonb';
+import { TransactionQuery } from '../database/sql';
 
 export interface NewFeedback {
   id: string;
@@ -16,11 +17,29 @@ export interface NewFeedback {
   createdAt: Date;
 }
 
+/** The request feedback is about, as feedback needs it. */
+export interface JudgedRequest {
+  id: string;
+  status: 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+  modelId: string | null;
+  taskType: string;
+}
+
 @Injectable()
 export class FeedbackRepository {
+  /** Locks the request row for the rest of the transaction, so feedback on one request is applied one at a time. */
+  async lockRequest(tx: TransactionQuery, id: string): Promise<JudgedRequest | null> {
+    const rows = await tx<{ id: string; status: JudgedRequest['status']; model_id: string | null; task_type: string }>(
+      `SELECT id, status, model_id, task_type FROM inference_requests WHERE id = $1 FOR UPDATE`,
+      [id],
+    );
+    const row = rows[0];
+    return row ? { id: row.id, status: row.status, modelId: row.model_id, taskType: row.task_type } : null;
+  }
+
   /** The standing feedback of a user on a request, if any. */
-  async current(manager: EntityManager, requestId: string, userKey: string): Promise<{ id: string; observationId: string } | null> {
-    const rows: { id: string; observation_id: string }[] = await manager.query(
+  async current(tx: TransactionQuery, requestId: string, userKey: string): Promise<{ id: string; observationId: string } | null> {
+    const rows = await tx<{ id: string; observation_id: string }>(
       `SELECT id, observation_id FROM feedback WHERE request_id = $1 AND user_key = $2 AND replaced_by IS NULL`,
       [requestId, userKey],
     );
@@ -28,12 +47,12 @@ export class FeedbackRepository {
   }
 
   /** Marks earlier feedback replaced (the reference to its replacement is checked at commit). */
-  async markReplaced(manager: EntityManager, id: string, replacedBy: string): Promise<void> {
-    await manager.query(`UPDATE feedback SET replaced_by = $2 WHERE id = $1`, [id, replacedBy]);
+  async markReplaced(tx: TransactionQuery, id: string, replacedBy: string): Promise<void> {
+    await tx(`UPDATE feedback SET replaced_by = $2 WHERE id = $1`, [id, replacedBy]);
   }
 
-  async insert(manager: EntityManager, f: NewFeedback): Promise<void> {
-    await manager.query(
+  async insert(tx: TransactionQuery, f: NewFeedback): Promise<void> {
+    await tx(
       `INSERT INTO feedback (id, request_id, user_key, model_id, task_type, quality_rating, success, feedback, corrections,
                              metadata, observation_id, created_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
@@ -46,8 +65,8 @@ export class FeedbackRepository {
         f.qualityRating,
         f.success,
         f.feedback,
-        f.corrections === null ? null : JSON.stringify(f.corrections),
-        JSON.stringify(f.metadata),
+        f.corrections === null ? null : toJsonb(f.corrections),
+        toJsonb(f.metadata),
         f.observationId,
         f.createdAt,
       ],

@@ -1,18 +1,18 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock';
+import { DomainError } from '../common/errors/domain-error';
+import { ErrorCode } from '../common/errors/error-code';
 import { AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
+import { Sql, TransactionQuery } from '../database/sql';
 import { EventName } from '../events/event-contracts';
 import { OutboxRelay } from '../events/outbox-relay.service';
 import { OutboxRepository } from '../events/outbox.repository';
-import { InferenceService } from '../inference/inference.service';
 import { ModelsService } from '../models/models.service';
 import { PerformanceService } from '../performance/performance.service';
 import { FeedbackRequestDto, FeedbackView } from './dto/feedback.dto';
-import { FeedbackRepository } from './feedback.repository';
+import { FeedbackRepository, JudgedRequest } from './feedback.repository';
 
 /** Feedback given without `metadata.user_id` counts as one anonymous user's. */
 const ANONYMOUS = '';
@@ -27,8 +27,7 @@ const ANONYMOUS = '';
 export class FeedbackService {
   constructor(
     @InjectConfig() private readonly config: AppConfig,
-    @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly inference: InferenceService,
+    private readonly sql: Sql,
     private readonly models: ModelsService,
     private readonly performance: PerformanceService,
     private readonly feedback: FeedbackRepository,
@@ -45,11 +44,11 @@ export class FeedbackService {
     // The updated scores include every outcome recorded so far, the judged request's too.
     await this.performance.foldPending();
 
-    const { request, scores } = await this.dataSource.transaction(async (manager) => {
-      const request = await this.inference.requestForFeedback(manager, dto.request_id);
-      const previous = await this.feedback.current(manager, request.id, userKey);
-      const withdrawn = previous ? await this.performance.void(manager, previous.observationId) : [];
-      const recorded = await this.performance.record(manager, [
+    const { request, scores } = await this.sql.transaction(async (tx) => {
+      const request = await this.judgedRequest(tx, dto.request_id);
+      const previous = await this.feedback.current(tx, request.id, userKey);
+      const withdrawn = previous ? await this.performance.void(tx, previous.observationId) : [];
+      const recorded = await this.performance.record(tx, [
         {
           modelId: request.modelId,
           taskType: request.taskType,
@@ -61,8 +60,8 @@ export class FeedbackService {
           observedAt: createdAt,
         },
       ]);
-      if (previous) await this.feedback.markReplaced(manager, previous.id, id);
-      await this.feedback.insert(manager, {
+      if (previous) await this.feedback.markReplaced(tx, previous.id, id);
+      await this.feedback.insert(tx, {
         id,
         requestId: request.id,
         userKey,
@@ -76,7 +75,7 @@ export class FeedbackService {
         observationId: recorded.observationIds[0],
         createdAt,
       });
-      await this.outbox.add(manager, [
+      await this.outbox.add(tx, [
         {
           name: EventName.FeedbackReceived,
           payload: {
@@ -107,5 +106,24 @@ export class FeedbackService {
       status: 'accepted',
       updated_metrics: { quality_score: updated.quality, success_rate: updated.successRate },
     };
+  }
+
+  /**
+   * The finished request feedback is about, locked for the transaction: 404 when unknown, 409
+   * while it has no outcome to judge yet (queued or running), or no model to judge (it ended
+   * before any model was called: cancelled while queued, interrupted).
+   */
+  private async judgedRequest(tx: TransactionQuery, requestId: string): Promise<JudgedRequest & { modelId: string }> {
+    const request = await this.feedback.lockRequest(tx, requestId);
+    if (!request) throw new DomainError(ErrorCode.NotFound, `Unknown request_id "${requestId}"`, { request_id: requestId });
+    if (request.status === 'running' || request.status === 'queued') {
+      throw new DomainError(ErrorCode.Conflict, `Request "${requestId}" is still ${request.status}`, { request_id: requestId });
+    }
+    if (request.modelId === null) {
+      throw new DomainError(ErrorCode.Conflict, `Request "${requestId}" ended (${request.status}) before any model answered: there is no answer to rate`, {
+        request_id: requestId,
+      });
+    }
+    return { ...request, modelId: request.modelId };
   }
 }

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { Sql } from '../database/sql';
 import { RedisService } from '../redis/redis.module';
 
 const CHECK_TIMEOUT_MS = 2000;
@@ -33,13 +32,13 @@ export class HealthReport {
 @Injectable()
 export class HealthService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly sql: Sql,
     private readonly redis: RedisService,
   ) {}
 
   async check(): Promise<HealthReport> {
     const [postgres, redis] = await Promise.all([
-      probe(() => this.dataSource.query('SELECT 1')),
+      probe(() => this.sql.query('SELECT 1')),
       probe(() => this.redis.client.ping()),
     ]);
     return { status: postgres.status === 'up' && redis.status === 'up' ? 'ok' : 'error', checks: { postgres, redis } };

@@ -8,7 +8,7 @@ import { InjectConfig } from '../config/config.module';
 import { createRedisClient } from '../redis/redis-client';
 import { RedisService } from '../redis/redis.module';
 import { InFlightRegistry } from './in-flight.registry';
-import { RequestStatus } from './inference-request.entity';
+import { RequestStatus } from './inference-request';
 import { InferenceRepository } from './inference.repository';
 import { QueuedRequestsService } from './queued-requests.service';
 

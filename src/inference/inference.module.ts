@@ -1,6 +1,5 @@
 import { BullModule } from '@nestjs/bullmq';
 import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { RequestIdMiddleware } from '../common/http/request-id.middleware';
 import { EventsModule } from '../events/events.module';
 import { InstancesModule } from '../instances/instances.module';
@@ -10,7 +9,6 @@ import { QueueName } from '../queue/queue-names';
 import { RoutingModule } from '../routing/routing.module';
 import { CancellationService } from './cancellation.service';
 import { InFlightRegistry } from './in-flight.registry';
-import { InferenceRequestEntity } from './inference-request.entity';
 import { InferenceController } from './inference.controller';
 import { InferenceHandler } from './inference.handler';
 import { InferenceProcessor } from './inference.processor';
@@ -24,7 +22,6 @@ import { RecentRequestsService } from './recent-requests.service';
 
 @Module({
   imports: [
-    TypeOrmModule.forFeature([InferenceRequestEntity]),
     RoutingModule,
     ProvidersModule,
     EventsModule,

@@ -1,24 +1,19 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
 import { DomainError } from '../common/errors/domain-error';
 import { ErrorCode } from '../common/errors/error-code';
 import { toJsonb } from '../database/jsonb';
 import { isUniqueViolation } from '../database/pg-errors';
 import { Sql, SqlStep } from '../database/sql';
-import { InferenceRequestEntity } from './inference-request.entity';
+import { InferenceRequest } from './inference-request';
 
-export type RunningRequest = Pick<InferenceRequestEntity, 'id' | 'kind' | 'taskType' | 'requestedModelId' | 'metadata' | 'createdAt'>;
-export type RequestOutcome = Omit<InferenceRequestEntity, 'kind' | 'taskType' | 'requestedModelId' | 'metadata' | 'createdAt' | 'instanceId'>;
+export type RunningRequest = Pick<InferenceRequest, 'id' | 'kind' | 'taskType' | 'requestedModelId' | 'metadata' | 'createdAt'>;
+export type RequestOutcome = Omit<InferenceRequest, 'kind' | 'taskType' | 'requestedModelId' | 'metadata' | 'createdAt' | 'instanceId'>;
 /** What the reclaimer needs of a request left behind, to finalize it and publish its event. */
-export type OrphanedRequest = Pick<InferenceRequestEntity, 'id' | 'taskType' | 'requestedModelId' | 'instanceId'>;
+export type OrphanedRequest = Pick<InferenceRequest, 'id' | 'taskType' | 'requestedModelId' | 'instanceId'>;
 
 @Injectable()
 export class InferenceRepository {
-  constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly sql: Sql,
-  ) {}
+  constructor(private readonly sql: Sql) {}
 
   /**
    * Records a request as running (on the instance `instanceId`) or queued (null: no instance has it
@@ -128,21 +123,12 @@ export class InferenceRepository {
 
   /** Puts a failed asynchronous request back in the queue for another try. */
   async requeue(id: string): Promise<void> {
-    await this.dataSource.query(`UPDATE inference_requests SET status = 'queued', completed_at = NULL, instance_id = NULL WHERE id = $1 AND status = 'failed'`, [id]);
+    await this.sql.query(`UPDATE inference_requests SET status = 'queued', completed_at = NULL, instance_id = NULL WHERE id = $1 AND status = 'failed'`, [id]);
   }
 
-  /** Locks the request row for the rest of the caller's transaction, so feedback on one request is applied one at a time. */
-  async lock(manager: EntityManager, id: string): Promise<Pick<InferenceRequestEntity, 'id' | 'status' | 'modelId' | 'taskType'> | null> {
-    const rows: { id: string; status: InferenceRequestEntity['status']; model_id: string | null; task_type: string }[] = await manager.query(
-      `SELECT id, status, model_id, task_type FROM inference_requests WHERE id = $1 FOR UPDATE`,
-      [id],
-    );
-    const row = rows[0];
-    return row ? { id: row.id, status: row.status, modelId: row.model_id, taskType: row.task_type } : null;
-  }
-
-  findById(id: string): Promise<InferenceRequestEntity | null> {
-    return this.dataSource.getRepository(InferenceRequestEntity).findOneBy({ id });
+  async findById(id: string): Promise<InferenceRequest | null> {
+    const [row] = await this.sql.query<RequestRecord>(`SELECT ${REQUEST_COLUMNS} FROM inference_requests WHERE id = $1`, [id]);
+    return row ? fromRequestRecord(row) : null;
   }
 
   /**
@@ -150,7 +136,7 @@ export class InferenceRepository {
    * non-empty fallback trail), or both; served by `inference_requests_failures_fallbacks_idx`.
    */
   async findRecentFailuresAndFallbacks(outcome: RecentOutcome | undefined, limit: number): Promise<FailureOrFallback[]> {
-    const rows: FailureOrFallbackRow[] = await this.dataSource.query(
+    const rows = await this.sql.query<FailureOrFallbackRow>(
       `SELECT id, status, task_type, requested_model_id, model_id, provider, attempts, error, created_at, completed_at
          FROM inference_requests
         WHERE ${RECENT_OUTCOME_FILTERS[outcome ?? 'any']}
@@ -173,6 +159,57 @@ export class InferenceRepository {
   }
 }
 
+const REQUEST_COLUMNS = `id, kind, status, task_type, requested_model_id, model_id, provider, attempts, prompt_tokens, completion_tokens,
+  total_tokens, cost, latency_ms, finish_reason, error, response, metadata, created_at, completed_at, instance_id`;
+
+interface RequestRecord {
+  id: string;
+  kind: InferenceRequest['kind'];
+  status: InferenceRequest['status'];
+  task_type: string;
+  requested_model_id: string | null;
+  model_id: string | null;
+  provider: string | null;
+  attempts: InferenceRequest['attempts'];
+  prompt_tokens: number | null;
+  completion_tokens: number | null;
+  total_tokens: number | null;
+  cost: number | null;
+  latency_ms: number | null;
+  finish_reason: string | null;
+  error: InferenceRequest['error'];
+  response: InferenceRequest['response'];
+  metadata: InferenceRequest['metadata'];
+  created_at: Date;
+  completed_at: Date | null;
+  instance_id: string | null;
+}
+
+function fromRequestRecord(r: RequestRecord): InferenceRequest {
+  return {
+    id: r.id,
+    kind: r.kind,
+    status: r.status,
+    taskType: r.task_type,
+    requestedModelId: r.requested_model_id,
+    modelId: r.model_id,
+    provider: r.provider,
+    attempts: r.attempts,
+    promptTokens: r.prompt_tokens,
+    completionTokens: r.completion_tokens,
+    totalTokens: r.total_tokens,
+    cost: r.cost,
+    latencyMs: r.latency_ms,
+    finishReason: r.finish_reason,
+    error: r.error,
+    response: r.response,
+    metadata: r.metadata,
+    createdAt: r.created_at,
+    completedAt: r.completed_at,
+    instanceId: r.instance_id,
+  };
+}
+
 interface OrphanRecord {
   id: string;
   task_type: string;
@@ -188,19 +225,19 @@ export const RECENT_OUTCOMES = ['failed', 'fallback'] as const;
 export type RecentOutcome = (typeof RECENT_OUTCOMES)[number];
 
 export type FailureOrFallback = Pick<
-  InferenceRequestEntity,
+  InferenceRequest,
   'id' | 'status' | 'taskType' | 'requestedModelId' | 'modelId' | 'provider' | 'attempts' | 'error' | 'createdAt' | 'completedAt'
 >;
 
 interface FailureOrFallbackRow {
   id: string;
-  status: InferenceRequestEntity['status'];
+  status: InferenceRequest['status'];
   task_type: string;
   requested_model_id: string | null;
   model_id: string | null;
   provider: string | null;
-  attempts: InferenceRequestEntity['attempts'];
-  error: InferenceRequestEntity['error'];
+  attempts: InferenceRequest['attempts'];
+  error: InferenceRequest['error'];
   created_at: Date;
   completed_at: Date | null;
 }

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock';
 import { DomainError, ValidationFailed } from '../common/errors/domain-error';
 import { ErrorCode } from '../common/errors/error-code';
@@ -118,25 +117,6 @@ export class InferenceService {
       if (!answer.failure.error.retryable || streamed.content.length > 0) break;
     }
     throw await this.fail(job, control, attempts, stop, started, deadline);
-  }
-
-  /**
-   * The finished request feedback is about, locked for the caller's transaction: 404 when
-   * unknown, 409 while it has no outcome to judge yet (queued or running), or no model to judge
-   * (it ended before any model was called: cancelled while queued, interrupted).
-   */
-  async requestForFeedback(manager: EntityManager, requestId: string): Promise<{ id: string; modelId: string; taskType: string }> {
-    const request = await this.requests.lock(manager, requestId);
-    if (!request) throw new DomainError(ErrorCode.NotFound, `Unknown request_id "${requestId}"`, { request_id: requestId });
-    if (request.status === 'running' || request.status === 'queued') {
-      throw new DomainError(ErrorCode.Conflict, `Request "${requestId}" is still ${request.status}`, { request_id: requestId });
-    }
-    if (request.modelId === null) {
-      throw new DomainError(ErrorCode.Conflict, `Request "${requestId}" ended (${request.status}) before any model answered: there is no answer to rate`, {
-        request_id: requestId,
-      });
-    }
-    return { id: request.id, modelId: request.modelId, taskType: request.taskType };
   }
 
   private async run(job: Job, control: RunControl): Promise<CompletionView> {

@@ -1,7 +1,7 @@
 import type { RequestTimer } from '../metrics/request-timer';
 import type { ChatMessage } from '../providers/provider.types';
 import type { ChatRequestDto, CompletionRequestDto, InferenceRequestDto } from './dto/inference-request.dto';
-import type { RequestKind } from './inference-request.entity';
+import type { RequestKind } from './inference-request';
 
 /** How the caller takes part in one request. */
 export interface RunControl {

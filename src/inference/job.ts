@@ -1,7 +1,7 @@
 import { RequestTimer } from '../metrics/request-timer';
 import { DEFAULT_TASK_TYPE } from '../performance/task-types';
 import { defaultTemperature } from '../routing/ranking';
-import { InferenceRequestEntity } from './inference-request.entity';
+import { InferenceRequest } from './inference-request';
 import { RunningRequest } from './inference.repository';
 import { Job, QueuedRequest } from './inference.types';
 import { RequestFacts } from './outcome';
@@ -34,6 +34,6 @@ export function factsOf(job: Job, requestId: string): RequestFacts {
 }
 
 /** The same from a stored row, for requests finished by someone other than the code that started them. */
-export function factsOfRow(row: Pick<InferenceRequestEntity, 'id' | 'taskType' | 'requestedModelId'> & { metadata?: RequestFacts['metadata'] }): RequestFacts {
+export function factsOfRow(row: Pick<InferenceRequest, 'id' | 'taskType' | 'requestedModelId'> & { metadata?: RequestFacts['metadata'] }): RequestFacts {
   return { requestId: row.id, taskType: row.taskType, requestedModelId: row.requestedModelId, metadata: { ...row.metadata } };
 }

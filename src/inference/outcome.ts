@@ -8,7 +8,7 @@ import { FailedAttempt, failureOf, fallbackFollowed } from '../providers/provide
 import { GenerationResult } from '../providers/provider.types';
 import { ModelScores } from '../performance/scoring';
 import { CompletionView } from './dto/completion.view';
-import { RequestMetadata } from './inference-request.entity';
+import { RequestMetadata } from './inference-request';
 
 /**
  * How a request ends, as pure data: the row's final state, the events and the automatic

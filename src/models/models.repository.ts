@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, Repository } from 'typeorm';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { Sql } from '../database/sql';
 import { ProviderKind } from '../providers/provider.types';
 import { ModelEntity, ModelSource } from './model.entity';
 
@@ -10,13 +11,13 @@ export interface ModelFilter {
   capabilities?: string[];
 }
 
+/** The registry: plain CRUD through TypeORM's repository, the one bulk upsert in SQL. */
 @Injectable()
 export class ModelsRepository {
-  private readonly models: Repository<ModelEntity>;
-
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
-    this.models = dataSource.getRepository(ModelEntity);
-  }
+  constructor(
+    @InjectRepository(ModelEntity) private readonly models: Repository<ModelEntity>,
+    private readonly sql: Sql,
+  ) {}
 
   findEnabled(filter: ModelFilter): Promise<ModelEntity[]> {
     const query = this.models.createQueryBuilder('m').where('m.enabled').orderBy('m.provider').addOrderBy('m.id');
@@ -57,7 +58,7 @@ export class ModelsRepository {
       performance_baseline: m.performanceBaseline,
       prices_as_of: m.pricesAsOf,
     }));
-    await this.dataSource.query(
+    await this.sql.query(
       `INSERT INTO models (id, provider, capabilities, context_length, token_limit, price_input, price_output,
                            version, description, settings, performance_baseline, prices_as_of, source)
        SELECT r.id, r.provider, ARRAY(SELECT jsonb_array_elements_text(r.capabilities)), r.context_length, r.token_limit,

@@ -1,7 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
-import { SqlStep } from '../database/sql';
+import { Sql, SqlStep, TransactionQuery } from '../database/sql';
 import { SCORES_LOCK } from './locks';
 import { COUNTING } from './rollup.repository';
 import { ALL_TASKS, DecayedSums, ScoringRules } from './scoring';
@@ -26,6 +24,9 @@ export interface ScoreRow extends DecayedSums {
   /** Observations the sums include (each counts whole, however decayed or pushed out its weight is). */
   sampleCount: number;
 }
+
+/** The columns of a score row, named rather than `*`: a named statement's plan must not change shape under a migration. */
+const SCORE_COLUMNS = 'model_id, task_type, weight_sum, success_sum, quality_weight, quality_sum, quality_sq_sum, sample_count, decayed_to';
 
 interface ScoreRecord {
   model_id: string;
@@ -64,13 +65,13 @@ function merged(column: string, weight: string): string {
 
 @Injectable()
 export class PerformanceRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(private readonly sql: Sql) {}
 
   /** Appends observations already added to the scores (feedback); returns their ids in order. */
-  async insertObservations(manager: EntityManager, observations: NewObservation[]): Promise<string[]> {
+  async insertObservations(tx: TransactionQuery, observations: NewObservation[]): Promise<string[]> {
     if (observations.length === 0) return [];
     const { sql, params } = this.observationsStep(observations, { folded: true });
-    const rows: { id: string }[] = await manager.query(sql, params);
+    const rows: { id: string }[] = await tx(sql, params);
     return rows.map((r) => r.id);
   }
 
@@ -98,9 +99,9 @@ export class PerformanceRepository {
    * from evidence a fold is adding at the same moment.
    */
   async foldPending(limit: number, rules: EvidenceRules): Promise<{ taken: number; scores: ScoreRow[] }> {
-    return this.dataSource.transaction(async (manager) => {
-      await manager.query(`SELECT pg_advisory_xact_lock(${SCORES_LOCK})`);
-      const rows: (ReturnType<typeof toRecord> & { counted: boolean })[] = await manager.query(
+    return this.sql.transaction(async (tx) => {
+      await tx(`SELECT pg_advisory_xact_lock(${SCORES_LOCK})`);
+      const rows: (ReturnType<typeof toRecord> & { counted: boolean })[] = await tx(
         `WITH taken AS (
            UPDATE performance_observations o SET folded = true
             WHERE o.id IN (SELECT id FROM performance_observations WHERE NOT folded ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
@@ -111,7 +112,7 @@ export class PerformanceRepository {
         [limit],
       );
       const counted = rows.filter((r) => r.counted).map(fromRecord);
-      return { taken: rows.length, scores: await this.addToScores(manager, counted, rules) };
+      return { taken: rows.length, scores: await this.addToScores(tx, counted, rules) };
     });
   }
 
@@ -124,9 +125,9 @@ export class PerformanceRepository {
    * whose quality drifts within a bounded number of observations, whatever the traffic. A
    * removal after such a push-out takes out the observation's full weight, clamped at zero.
    */
-  async addToScores(manager: EntityManager, observations: NewObservation[], rules: EvidenceRules): Promise<ScoreRow[]> {
+  async addToScores(tx: TransactionQuery, observations: NewObservation[], rules: EvidenceRules): Promise<ScoreRow[]> {
     if (observations.length === 0) return [];
-    const rows: ScoreRecord[] = await manager.query(
+    const rows: ScoreRecord[] = await tx(
       `WITH obs AS (
          SELECT * FROM jsonb_to_recordset($1::jsonb) AS o(model_id text, task_type text, success boolean, quality float8,
                 weight float8, observed_at timestamptz)
@@ -165,7 +166,7 @@ export class PerformanceRepository {
          quality_sq_sum = least(${merged('quality_weight', 'quality_weight')}, ${merged('quality_sq_sum', 'quality_weight')}),
          sample_count   = greatest(0, s.sample_count + EXCLUDED.sample_count),
          decayed_to     = greatest(s.decayed_to, EXCLUDED.decayed_to)
-       RETURNING *`,
+       RETURNING ${SCORE_COLUMNS}`,
       [JSON.stringify(observations.map(toRecord)), rules.halfLifeMs, rules.maxEvidence],
     );
     return rows.map(toScoreRow);
@@ -175,9 +176,8 @@ export class PerformanceRepository {
    * Voids an observation; returns it (to be taken out of the scores) unless it is not in them:
    * not folded yet (the fold will skip it), or taken out by a reset since it was recorded.
    */
-  async voidObservation(manager: EntityManager, id: string): Promise<NewObservation | null> {
-    const rows: (ReturnType<typeof toRecord> & { counted: boolean })[] = await manager.query(
-      // Wrapped in a SELECT: TypeORM answers a bare UPDATE with [rows, count] instead of rows.
+  async voidObservation(tx: TransactionQuery, id: string): Promise<NewObservation | null> {
+    const rows: (ReturnType<typeof toRecord> & { counted: boolean })[] = await tx(
       `WITH voided AS (
          UPDATE performance_observations o SET voided_at = now()
           WHERE o.id = $1 AND o.voided_at IS NULL
@@ -199,25 +199,25 @@ export class PerformanceRepository {
    * other task types' scores. Returns the model's remaining score rows.
    */
   async reset(modelId: string, taskTypes: string[] | null, rules: EvidenceRules): Promise<ScoreRow[]> {
-    return this.dataSource.transaction(async (manager) => {
-      await manager.query(`SELECT pg_advisory_xact_lock(${SCORES_LOCK})`);
-      await manager.query(
+    return this.sql.transaction(async (tx) => {
+      await tx(`SELECT pg_advisory_xact_lock(${SCORES_LOCK})`);
+      await tx(
         `INSERT INTO performance_resets (model_id, task_type, reset_at) SELECT $1, unnest($2::text[]), now()
          ON CONFLICT (model_id, task_type) DO UPDATE SET reset_at = EXCLUDED.reset_at`,
         [modelId, taskTypes ?? [ALL_TASKS]],
       );
       if (taskTypes === null) {
-        await manager.query(`DELETE FROM performance_rollups WHERE model_id = $1`, [modelId]);
-        await manager.query(`DELETE FROM performance_scores WHERE model_id = $1`, [modelId]);
+        await tx(`DELETE FROM performance_rollups WHERE model_id = $1`, [modelId]);
+        await tx(`DELETE FROM performance_scores WHERE model_id = $1`, [modelId]);
       } else {
-        await manager.query(`DELETE FROM performance_rollups WHERE model_id = $1 AND task_type = ANY($2::text[])`, [modelId, taskTypes]);
-        await manager.query(`DELETE FROM performance_scores WHERE model_id = $1 AND task_type = ANY(array_append($2::text[], '${ALL_TASKS}'))`, [
+        await tx(`DELETE FROM performance_rollups WHERE model_id = $1 AND task_type = ANY($2::text[])`, [modelId, taskTypes]);
+        await tx(`DELETE FROM performance_scores WHERE model_id = $1 AND task_type = ANY(array_append($2::text[], '${ALL_TASKS}'))`, [
           modelId,
           taskTypes,
         ]);
         // Rebuilt from the task types' rows that remain (their decayed sums are the evidence that still counts, the fold adds
         // what is pending), decayed to now and brought down to the cap. Not from raw observations: retention prunes old ones.
-        await manager.query(
+        await tx(
           `INSERT INTO performance_scores (model_id, task_type, weight_sum, success_sum, quality_weight, quality_sum, quality_sq_sum,
                                            sample_count, decayed_to)
            SELECT $1::text, '${ALL_TASKS}', w * ${capFactor('w')}, sw * ${capFactor('w')}, qw * ${capFactor('qw')}, q * ${capFactor('qw')},
@@ -233,17 +233,17 @@ export class PerformanceRepository {
           [modelId, rules.halfLifeMs, rules.maxEvidence],
         );
       }
-      const rows: ScoreRecord[] = await manager.query(`SELECT * FROM performance_scores WHERE model_id = $1`, [modelId]);
+      const rows: ScoreRecord[] = await tx(`SELECT ${SCORE_COLUMNS} FROM performance_scores WHERE model_id = $1`, [modelId]);
       return rows.map(toScoreRow);
     });
   }
 
   async allScores(): Promise<ScoreRow[]> {
-    return (await this.dataSource.query<ScoreRecord[]>(`SELECT * FROM performance_scores`)).map(toScoreRow);
+    return (await this.sql.query<ScoreRecord>(`SELECT ${SCORE_COLUMNS} FROM performance_scores`)).map(toScoreRow);
   }
 
   async scoresOf(modelIds: string[]): Promise<ScoreRow[]> {
-    const rows = await this.dataSource.query<ScoreRecord[]>(`SELECT * FROM performance_scores WHERE model_id = ANY($1)`, [modelIds]);
+    const rows = await this.sql.query<ScoreRecord>(`SELECT ${SCORE_COLUMNS} FROM performance_scores WHERE model_id = ANY($1)`, [modelIds]);
     return rows.map(toScoreRow);
   }
 }

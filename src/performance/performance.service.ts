@@ -1,11 +1,10 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock';
 import { runOutsideRequestContext } from '../common/logging/request-context';
 import { AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
 import { ModelEntity } from '../models/model.entity';
-import { SqlStep } from '../database/sql';
+import { SqlStep, TransactionQuery } from '../database/sql';
 import { ChangeFeed } from '../redis/change-feed';
 import { RedisService } from '../redis/redis.module';
 import { NewObservation, PerformanceRepository, ScoreRow } from './performance.repository';
@@ -126,9 +125,9 @@ export class PerformanceService implements OnApplicationBootstrap, OnApplication
    * Appends observations and updates the scores inside the caller's transaction; call
    * `committed` with the score rows after the commit.
    */
-  async record(manager: EntityManager, observations: NewObservation[]): Promise<{ observationIds: string[]; scores: ScoreRow[] }> {
-    const observationIds = await this.repository.insertObservations(manager, observations);
-    const scores = await this.repository.addToScores(manager, observations, this.rules);
+  async record(tx: TransactionQuery, observations: NewObservation[]): Promise<{ observationIds: string[]; scores: ScoreRow[] }> {
+    const observationIds = await this.repository.insertObservations(tx, observations);
+    const scores = await this.repository.addToScores(tx, observations, this.rules);
     return { observationIds, scores };
   }
 
@@ -176,10 +175,10 @@ export class PerformanceService implements OnApplicationBootstrap, OnApplication
   }
 
   /** Takes an earlier observation out of the scores (replaced feedback), inside the caller's transaction. */
-  async void(manager: EntityManager, observationId: string): Promise<ScoreRow[]> {
-    const voided = await this.repository.voidObservation(manager, observationId);
+  async void(tx: TransactionQuery, observationId: string): Promise<ScoreRow[]> {
+    const voided = await this.repository.voidObservation(tx, observationId);
     if (!voided) return [];
-    return this.repository.addToScores(manager, [{ ...voided, weight: -voided.weight }], this.rules);
+    return this.repository.addToScores(tx, [{ ...voided, weight: -voided.weight }], this.rules);
   }
 
   /** Makes committed score rows visible here and to the other instances. */

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { Sql } from '../database/sql';
 import { SCORES_LOCK } from './locks';
 import { ALL_TASKS } from './scoring';
 
@@ -36,7 +35,7 @@ export const COUNTING = `o.voided_at IS NULL AND NOT EXISTS (
 
 @Injectable()
 export class RollupRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(private readonly sql: Sql) {}
 
   /**
    * Recomputes every bucket touched since the previous run (new or voided observations) from its
@@ -46,14 +45,14 @@ export class RollupRepository {
    * buckets written.
    */
   async rollUp(): Promise<number> {
-    return this.dataSource.transaction(async (manager) => {
+    return this.sql.transaction(async (tx) => {
       // One run at a time across instances: the row lock serializes them (and prunes, which take it too).
-      const [previous]: { started_at: Date | null }[] = await manager.query(
+      const [previous]: { started_at: Date | null }[] = await tx(
         `INSERT INTO performance_rollup_runs (id, started_at) VALUES (1, now())
          ON CONFLICT (id) DO UPDATE SET started_at = now()
          RETURNING (SELECT started_at FROM performance_rollup_runs WHERE id = 1) AS started_at`,
       );
-      const [{ count }]: { count: number }[] = await manager.query(
+      const [{ count }]: { count: number }[] = await tx(
         `WITH ${TOUCHED}, observed AS (
            SELECT t.model_id, t.task_type, t.granularity, t.period_start,
                   count(o.id)::int AS sample_count,
@@ -106,13 +105,13 @@ export class RollupRepository {
    * back (a reset rebuilds the overall score from the task types' rows), so they are unaffected.
    */
   async pruneObservations(before: Date, limit: number): Promise<number> {
-    return this.dataSource.transaction(async (manager) => {
+    return this.sql.transaction(async (tx) => {
       // Prunes take turns with roll-up runs (which rewrite buckets), then with resets (which delete them), always in this
       // order: waiting for a long roll-up never holds up the folds that share the second lock.
-      const [run]: { started_at: Date }[] = await manager.query(`SELECT started_at FROM performance_rollup_runs WHERE id = 1 FOR UPDATE`);
+      const [run]: { started_at: Date }[] = await tx(`SELECT started_at FROM performance_rollup_runs WHERE id = 1 FOR UPDATE`);
       if (!run) return 0;
-      await manager.query(`SELECT pg_advisory_xact_lock(${SCORES_LOCK})`);
-      const [{ pruned }]: { pruned: number }[] = await manager.query(
+      await tx(`SELECT pg_advisory_xact_lock(${SCORES_LOCK})`);
+      const [{ pruned }]: { pruned: number }[] = await tx(
         `WITH doomed AS (
            SELECT o.id FROM performance_observations o
             WHERE o.recorded_at < least($1::timestamptz, $2::timestamptz - interval '${OVERLAP}') AND o.observed_at < $1::timestamptz
@@ -149,7 +148,7 @@ export class RollupRepository {
 
   /** Buckets of one granularity overlapping `from`..now for the given models, oldest first; reads roll-ups only. */
   async sums(modelIds: string[], granularity: Granularity, from: Date, taskType: string | undefined): Promise<RollupSums[]> {
-    const rows: RollupRecord[] = await this.dataSource.query(
+    const rows: RollupRecord[] = await this.sql.query(
       `SELECT model_id, task_type, period_start, weight_sum, success_sum, quality_weight, quality_sum
          FROM performance_rollups
         WHERE model_id = ANY($1) AND granularity = $2 AND period_start >= date_trunc($2, $3::timestamptz, 'UTC')

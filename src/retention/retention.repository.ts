@@ -1,13 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { Sql } from '../database/sql';
 
 /** Statuses of requests that are over; `queued` and `running` ones are never pruned. */
 const FINISHED = `('completed', 'failed', 'cancelled')`;
 
 @Injectable()
 export class RetentionRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(private readonly sql: Sql) {}
 
   /**
    * Deletes up to `limit` finished requests created before `before`, oldest first, with their
@@ -18,7 +17,7 @@ export class RetentionRepository {
    * to the deletes as arrays, so each is an index lookup whatever the planner thinks of the sizes.
    */
   async pruneFinishedRequests(before: Date, limit: number): Promise<{ requests: number; feedback: number }> {
-    const [row] = await this.dataSource.query<{ requests: number; feedback: number }[]>(
+    const [row] = await this.sql.query<{ requests: number; feedback: number }>(
       `WITH doomed AS (
          SELECT id FROM inference_requests
           WHERE status IN ${FINISHED} AND created_at < $1

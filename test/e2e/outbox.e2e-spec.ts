@@ -1,7 +1,7 @@
 import { Controller, INestMicroservice, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { EventPattern, MicroserviceOptions, Payload, Transport } from '@nestjs/microservices';
-import { DataSource } from 'typeorm';
+import { Sql } from '../../src/database/sql';
 import { EventName, OutgoingEvent, RequestFailedEvent } from '../../src/events/event-contracts';
 import { OutboxRelay } from '../../src/events/outbox-relay.service';
 import { OutboxRepository } from '../../src/events/outbox.repository';
@@ -47,7 +47,7 @@ describe('transactional outbox relayed to Redis', () => {
   let openai: FakeServer;
 
   const addInTransaction = (events: OutgoingEvent[]) =>
-    service.app.get(DataSource).transaction((manager) => outbox.add(manager, events));
+    service.app.get(Sql).transaction((tx) => outbox.add(tx, events));
 
   beforeAll(async () => {
     redis = await EphemeralRedis.start();
@@ -88,8 +88,8 @@ describe('transactional outbox relayed to Redis', () => {
 
   it('publishes nothing for a transaction that rolls back', async () => {
     await expect(
-      service.app.get(DataSource).transaction(async (manager) => {
-        await outbox.add(manager, [failed('req-rolled-back')]);
+      service.app.get(Sql).transaction(async (tx) => {
+        await outbox.add(tx, [failed('req-rolled-back')]);
         throw new Error('business failure');
       }),
     ).rejects.toThrow('business failure');

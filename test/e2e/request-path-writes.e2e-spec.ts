@@ -42,14 +42,14 @@ describe('request path writes', () => {
 
   it('commits every step of an atomic write or none of them', async () => {
     await service.sql.query(`INSERT INTO inference_requests (id, kind, status, task_type) VALUES ('atomic-1', 'chat', 'running', 'general')`);
-    const finish = { sql: `UPDATE inference_requests SET status = 'completed' WHERE id = $1`, params: ['atomic-1'] };
+    const finish = { sql: `UPDATE inference_requests SET status = 'completed' WHERE id = $1 RETURNING id`, params: ['atomic-1'] };
     const brokenEvent = { sql: `INSERT INTO outbox_events (pattern, payload) VALUES ($1, '{}')`, params: [null] };
 
-    await expect(sql.atomically([finish, null, brokenEvent])).rejects.toThrow(/null value/);
+    await expect(sql.atomicallyIf(finish, [null, brokenEvent])).rejects.toThrow(/null value/);
     const [row] = await service.sql.query(`SELECT status FROM inference_requests WHERE id = 'atomic-1'`);
     expect(row.status).toBe('running');
 
-    await sql.atomically([finish, { sql: `INSERT INTO outbox_events (pattern, payload) VALUES ($1, '{}')`, params: ['test.event'] }]);
+    await sql.atomicallyIf(finish, [{ sql: `INSERT INTO outbox_events (pattern, payload) VALUES ($1, '{}')`, params: ['test.event'] }]);
     const [after] = await service.sql.query(`SELECT status FROM inference_requests WHERE id = 'atomic-1'`);
     expect(after.status).toBe('completed');
   });

@@ -1,4 +1,4 @@
-import { DataSource } from 'typeorm';
+import { Sql } from '../../src/database/sql';
 import { PerformanceService } from '../../src/performance/performance.service';
 import { request } from './http';
 import { ADMIN_TOKEN, TestApp } from './test-app';
@@ -66,6 +66,6 @@ export async function recordObservations(service: TestApp, specs: ObservationSpe
     weight: o.source === 'user' ? service.config.performance.feedbackWeight : 1,
     observedAt: new Date(now - o.agoMs),
   }));
-  const { scores } = await service.app.get(DataSource).transaction((manager) => performance.record(manager, observations));
+  const { scores } = await service.app.get(Sql).transaction((tx) => performance.record(tx, observations));
   performance.committed(scores);
 }

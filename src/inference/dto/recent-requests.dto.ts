@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
 import { ProviderErrorCode } from '../../providers/provider-error';
-import { REQUEST_STATUSES, RequestStatus } from '../inference-request.entity';
+import { REQUEST_STATUSES, RequestStatus } from '../inference-request';
 import { FailureOrFallback, RECENT_OUTCOMES, RecentOutcome } from '../inference.repository';
 
 export const DEFAULT_RECENT_LIMIT = 20;

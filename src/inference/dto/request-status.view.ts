@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { REQUEST_STATUSES, RequestStatus } from '../inference-request.entity';
+import { REQUEST_STATUSES, RequestStatus } from '../inference-request';
 import { CompletionView } from './completion.view';
 
 export class QueuedView {

@@ -1,0 +1,42 @@
+import { FailedAttempt } from '../providers/provider-failure';
+import type { CompletionView } from './dto/completion.view';
+
+export const REQUEST_KINDS = ['completion', 'chat'] as const;
+export type RequestKind = (typeof REQUEST_KINDS)[number];
+
+export const REQUEST_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled'] as const;
+export type RequestStatus = (typeof REQUEST_STATUSES)[number];
+
+export interface RequestMetadata {
+  user_id?: string;
+  project_id?: string;
+  task_id?: string;
+}
+
+/** One completion or chat request: inserted when it starts (or is queued), finalized with its outcome in one statement. */
+export interface InferenceRequest {
+  id: string;
+  kind: RequestKind;
+  status: RequestStatus;
+  taskType: string;
+  requestedModelId: string | null;
+  /** The model that answered, or the last one tried. */
+  modelId: string | null;
+  provider: string | null;
+  /** Failed provider calls before the outcome, in order: the fallback trail. */
+  attempts: FailedAttempt[];
+  promptTokens: number | null;
+  completionTokens: number | null;
+  totalTokens: number | null;
+  cost: number | null;
+  latencyMs: number | null;
+  finishReason: string | null;
+  error: { code: string; message: string; details: Record<string, unknown> } | null;
+  /** The body the caller received (SPEC completion response), for later reads of the request. */
+  response: CompletionView | null;
+  metadata: RequestMetadata;
+  createdAt: Date;
+  completedAt: Date | null;
+  /** The instance running the request (its lease: see InstanceLease); null while queued. */
+  instanceId: string | null;
+}
