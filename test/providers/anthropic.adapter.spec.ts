@@ -1,9 +1,9 @@
+import { freePort, waitUntil } from '../../scripts/lib/processes';
 import { AnthropicAdapter } from '../../src/providers/anthropic/anthropic.adapter';
 import { ProviderError } from '../../src/providers/provider-error';
 import { ChatCall, CompletionCall, GenerationChunk, ProviderTarget } from '../../src/providers/provider.types';
 import { startFakeAnthropic } from '../support/fake-anthropic';
 import { FakeServer } from '../support/fake-openai';
-import { freePort, waitUntil } from '../support/redis-server';
 
 const API_KEY = 'sk-ant-test-0123456789abcdef';
 const MODEL = 'claude-fake';

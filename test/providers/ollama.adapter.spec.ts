@@ -1,8 +1,8 @@
+import { freePort, waitUntil } from '../../scripts/lib/processes';
 import { OllamaAdapter } from '../../src/providers/ollama/ollama.adapter';
 import { ProviderError } from '../../src/providers/provider-error';
 import { ChatCall, CompletionCall, GenerationChunk, ProviderTarget } from '../../src/providers/provider.types';
 import { FakeOllama } from '../support/fake-ollama';
-import { freePort, waitUntil } from '../support/redis-server';
 
 describe('OllamaAdapter against a fake Ollama server', () => {
   const adapter = new OllamaAdapter();

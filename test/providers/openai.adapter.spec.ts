@@ -1,8 +1,8 @@
+import { freePort, waitUntil } from '../../scripts/lib/processes';
 import { OpenAiAdapter } from '../../src/providers/openai/openai.adapter';
 import { ProviderError } from '../../src/providers/provider-error';
 import { ChatCall, CompletionCall, GenerationChunk, ProviderTarget } from '../../src/providers/provider.types';
 import { embeddingOf, FakeServer, startFakeOpenAi } from '../support/fake-openai';
-import { freePort, waitUntil } from '../support/redis-server';
 
 const API_KEY = 'sk-test-openai-0123456789abcdef';
 const MODEL = 'gpt-fake';
