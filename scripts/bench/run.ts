@@ -7,7 +7,7 @@ import { CpuProfile, formatSummary, summarizeProfile } from './cpu-profile';
 import { LoadResult, runLoad } from './load';
 import type { IoStats } from './probe';
 import { CpuSample, cpuUsage, pidsNamed, sampleCpu } from './cpu';
-import { freePort, spawnReporting, Spawned, startPrivateRedis, stopAll, waitUntil } from './processes';
+import { EphemeralRedis, freePort, spawnReporting, Spawned, stopAll, waitUntil } from '../lib/processes';
 import {
   addedLatency,
   evaluateTargets,
@@ -119,6 +119,8 @@ class Bench {
   service!: RunningService;
   upstream!: { url: string; spawned: Spawned };
   redis!: { url: string; pid: number | undefined };
+  /** The bench's own redis-server, unless --redis-url named one. */
+  privateRedis: EphemeralRedis | null = null;
   db!: BenchDatabase;
   readonly encryptionKey = randomBytes(32).toString('hex');
   readonly workDir = join(ROOT, 'bench-results', 'run');
@@ -142,8 +144,8 @@ class Bench {
     if (this.options.redisUrl) {
       this.redis = { url: this.options.redisUrl, pid: undefined };
     } else {
-      const redis = await startPrivateRedis(join(this.workDir, 'redis.log'));
-      this.redis = { url: redis.url, pid: redis.spawned.child.pid };
+      this.privateRedis = await EphemeralRedis.start({ logFile: join(this.workDir, 'redis.log') });
+      this.redis = { url: this.privateRedis.url, pid: this.privateRedis.pid };
     }
 
     const port = await freePort();
@@ -220,7 +222,7 @@ class Bench {
   }
 
   async settleAndTruncate(): Promise<void> {
-    await waitUntil('outbox drain', async () => (await this.db.outboxPending()) === 0, 60_000);
+    await waitUntil(async () => (await this.db.outboxPending()) === 0, 60_000, 50, 'outbox drain');
     await this.db.truncate();
   }
 
@@ -275,7 +277,7 @@ class Bench {
   /** Waits for the outbox relay to publish everything, then counts what the run left in the database. */
   async persistence(answered: number): Promise<Persistence> {
     const startedAt = Date.now();
-    await waitUntil('outbox drain after the run', async () => (await this.db.outboxPending()) === 0, 60_000).catch(() => undefined);
+    await waitUntil(async () => (await this.db.outboxPending()) === 0, 60_000, 50, 'outbox drain after the run').catch(() => undefined);
     const outboxDrainMs = Date.now() - startedAt;
     const counts = await this.db.counts();
     const completed = counts.requests.completed ?? 0;
@@ -314,7 +316,7 @@ class Bench {
     const result = await runLoad({ url, body: this.gatewayBody(s), connections: s.connections, durationMs: this.options.durationMs });
     process.kill(this.service.pid!, 'SIGWINCH');
     const profileFile = join(probeDir, 'service.cpuprofile');
-    await waitUntil('profile written', () => existsSync(profileFile) && existsSync(join(probeDir, 'io-stats.json')), 60_000);
+    await waitUntil(() => existsSync(profileFile) && existsSync(join(probeDir, 'io-stats.json')), 60_000, 50, 'profile written');
 
     const profile = JSON.parse(readFileSync(profileFile, 'utf8')) as CpuProfile;
     const io = JSON.parse(readFileSync(join(probeDir, 'io-stats.json'), 'utf8')) as IoStats;
@@ -324,6 +326,7 @@ class Bench {
   async tearDown(): Promise<void> {
     await this.db?.close().catch(() => undefined);
     await stopAll();
+    await this.privateRedis?.stop();
   }
 }
 

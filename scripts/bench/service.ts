@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { freePort, run, Spawned, spawnLogged, waitUntil } from './processes';
+import { freePort, run, Spawned, spawnLogged, waitUntilHealthy } from '../lib/processes';
 
 /** The repository root (scripts/bench/..). */
 export const ROOT = join(__dirname, '..', '..');
@@ -73,17 +73,12 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   };
   const spawned = spawnLogged(process.execPath, [...(options.nodeArgs ?? []), 'dist/src/main.js'], { cwd: ROOT, env, logFile });
   const url = `http://127.0.0.1:${port}`;
-  const exited = spawned.exited.then((code) => {
-    throw new Error(`the service exited with code ${code}`);
-  });
-  const healthy = waitUntil('service start', async () => (await fetch(`${url}/health`)).status === 200, 60_000, 100);
   try {
-    await Promise.race([healthy, exited]);
+    await waitUntilHealthy(url, spawned.child, 60_000);
   } catch (error) {
     await spawned.stop();
-    throw new Error(`${error instanceof Error ? error.message : String(error)}; log: ${logFile}`);
+    throw new Error(`the service did not start: ${error instanceof Error ? error.message : String(error)}; log: ${logFile}`);
   }
-  exited.catch(() => undefined);
   return { url, adminToken, pid: spawned.child.pid, logFile, spawned };
 }
 

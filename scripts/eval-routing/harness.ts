@@ -1,14 +1,11 @@
 import { ConsoleLogger } from '@nestjs/common';
 import { Test, TestingModule } from '@nestjs/testing';
 import Redis from 'ioredis';
-import { randomBytes } from 'node:crypto';
-import { DataSource } from 'typeorm';
 import { AppModule } from '../../src/app.module';
 import { Clock } from '../../src/common/clock';
 import { AppConfig, loadConfig, loadConfigFromEnvironment } from '../../src/config/app-config';
-import { typeOrmOptions } from '../../src/database/typeorm-options';
 import { RandomSource } from '../../src/routing/random-source';
-import { withClient, withDatabase } from '../../src/database/postgres-admin';
+import { ThrowawayDatabase } from '../lib/throwaway-database';
 
 /** Simulated time: starts at a fixed instant and moves only when the evaluation says so. */
 export class SimulatedClock extends Clock {
@@ -48,25 +45,19 @@ export interface EvalApp {
  * replaced by the simulation's.
  */
 export async function startEvalApp(clock: Clock, random: RandomSource, settings: Record<string, string> = {}): Promise<EvalApp> {
-  const base = loadConfigFromEnvironment();
-  const name = `mos_eval_${randomBytes(6).toString('hex')}`;
-  const adminUrl = withDatabase(base.databaseUrl, 'postgres');
-  const url = withDatabase(base.databaseUrl, name);
-  await withClient(adminUrl, (client) => client.query(`CREATE DATABASE ${name}`));
-  const drop = () => withClient(adminUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
-
+  const db = await ThrowawayDatabase.create(loadConfigFromEnvironment().databaseUrl, 'mos_eval');
   try {
     const config = loadConfig({
       ...settings,
-      DATABASE_URL: url,
+      DATABASE_URL: db.url,
       REDIS_URL: process.env.REDIS_URL,
-      REDIS_KEY_PREFIX: name,
+      REDIS_KEY_PREFIX: db.name,
       LOG_LEVEL: 'error',
-      MODELS_DIR: `${name}-no-models-here`,
+      MODELS_DIR: `${db.name}-no-models-here`,
       LOCAL_MODEL_PATH: 'none',
       ROLLUP_INTERVAL_SECONDS: '86400',
     });
-    await migrate(config);
+    await db.migrate();
     const module = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] })
       .setLogger(new ConsoleLogger({ logLevels: ['error'] }))
       .overrideProvider(Clock)
@@ -80,22 +71,13 @@ export async function startEvalApp(clock: Clock, random: RandomSource, settings:
       config,
       async close() {
         await module.close();
-        await deleteRedisKeys(config, `${name}*`);
-        await drop();
+        await deleteRedisKeys(config, `${db.name}*`);
+        await db.drop();
       },
     };
   } catch (error) {
-    await drop();
+    await db.drop();
     throw error;
-  }
-}
-
-async function migrate(config: AppConfig): Promise<void> {
-  const dataSource = await new DataSource(typeOrmOptions(config)).initialize();
-  try {
-    await dataSource.runMigrations({ transaction: 'each' });
-  } finally {
-    await dataSource.destroy();
   }
 }
 

@@ -1,11 +1,11 @@
 import { firstValueFrom } from 'rxjs';
+import { waitUntil } from '../../scripts/lib/processes';
 import { EventName } from '../../src/events/event-contracts';
 import { Command } from '../../src/events/patterns';
 import { EventListener } from '../support/event-listener';
 import { registerModel } from '../support/factories';
 import { FakeServer, startFakeOpenAi } from '../support/fake-openai';
 import { request } from '../support/http';
-import { waitUntil } from '../support/redis-server';
 import { startTestApp, TestApp } from '../support/test-app';
 
 describe('asynchronous requests', () => {

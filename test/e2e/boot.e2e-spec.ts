@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { EphemeralRedis, waitUntil } from '../support/redis-server';
+import { EphemeralRedis, waitUntil } from '../../scripts/lib/processes';
 import { startTestApp, TestApp } from '../support/test-app';
 
 const ROOT = join(__dirname, '..', '..');

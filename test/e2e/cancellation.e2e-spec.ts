@@ -1,4 +1,5 @@
 import { firstValueFrom } from 'rxjs';
+import { waitUntil } from '../../scripts/lib/processes';
 import { EventName } from '../../src/events/event-contracts';
 import { Command } from '../../src/events/patterns';
 import { EventListener } from '../support/event-listener';
@@ -6,7 +7,6 @@ import { registerModel } from '../support/factories';
 import { FakeServer, startFakeOpenAi } from '../support/fake-openai';
 import { request } from '../support/http';
 import { TINY_MODEL } from '../support/paths';
-import { waitUntil } from '../support/redis-server';
 import { ADMIN_TOKEN, startTestApp, TestApp } from '../support/test-app';
 
 const SLOW_TEXT = Array.from({ length: 200 }, (_, i) => `word${i}`).join(' ');

@@ -1,3 +1,4 @@
+import { freePort } from '../../scripts/lib/processes';
 import { EventName } from '../../src/events/event-contracts';
 import { EventListener } from '../support/event-listener';
 import { registerModel } from '../support/factories';
@@ -5,7 +6,6 @@ import { startFakeAnthropic } from '../support/fake-anthropic';
 import { FakeOllama } from '../support/fake-ollama';
 import { FakeServer, startFakeOpenAi } from '../support/fake-openai';
 import { request } from '../support/http';
-import { freePort } from '../support/redis-server';
 import { startTestApp, TestApp } from '../support/test-app';
 import { TINY_MODEL } from '../support/paths';
 

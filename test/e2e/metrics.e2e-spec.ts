@@ -1,8 +1,8 @@
 import parsePrometheusTextFormat, { MetricFamily } from 'parse-prometheus-text-format';
+import { EphemeralRedis, waitUntil } from '../../scripts/lib/processes';
 import { registerModel } from '../support/factories';
 import { FakeServer, startFakeOpenAi } from '../support/fake-openai';
 import { request } from '../support/http';
-import { EphemeralRedis, waitUntil } from '../support/redis-server';
 import { ADMIN_TOKEN, startTestApp, TestApp } from '../support/test-app';
 
 /** Every distinct label set of a family, as `a|b|c` keys of its label values in the given order, mapped to `pick` of the sample. */

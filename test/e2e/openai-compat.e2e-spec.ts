@@ -1,10 +1,10 @@
 import { ChatOpenAI } from '@langchain/openai';
 import OpenAI, { APIError } from 'openai';
+import { waitUntil } from '../../scripts/lib/processes';
 import { registerModel } from '../support/factories';
 import { embeddingOf, FakeServer, startFakeOpenAi } from '../support/fake-openai';
 import { request } from '../support/http';
 import { TINY_MODEL } from '../support/paths';
-import { waitUntil } from '../support/redis-server';
 import { ADMIN_TOKEN, startTestApp, TestApp } from '../support/test-app';
 
 const CLIENT_KEY = 'client-key-0123456789abcdef';

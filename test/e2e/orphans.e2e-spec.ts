@@ -1,10 +1,10 @@
 import { DataSource } from 'typeorm';
+import { waitUntil } from '../../scripts/lib/processes';
 import { EventName } from '../../src/events/event-contracts';
 import { EventListener } from '../support/event-listener';
 import { registerModelAt } from '../support/factories';
 import { FakeServer, startFakeOpenAi } from '../support/fake-openai';
 import { request } from '../support/http';
-import { waitUntil } from '../support/redis-server';
 import { ServiceProcess } from '../support/service-process';
 import { TestDatabase } from '../support/test-app';
 

@@ -1,6 +1,7 @@
 import { Controller, INestMicroservice, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { EventPattern, MicroserviceOptions, Payload, Transport } from '@nestjs/microservices';
+import { EphemeralRedis, waitUntil } from '../../scripts/lib/processes';
 import { Sql } from '../../src/database/sql';
 import { EventName, OutgoingEvent, RequestFailedEvent } from '../../src/events/event-contracts';
 import { OutboxRelay } from '../../src/events/outbox-relay.service';
@@ -9,7 +10,6 @@ import { EventListener } from '../support/event-listener';
 import { registerModel } from '../support/factories';
 import { FakeServer, startFakeOpenAi } from '../support/fake-openai';
 import { request } from '../support/http';
-import { EphemeralRedis, waitUntil } from '../support/redis-server';
 import { startTestApp, TestApp } from '../support/test-app';
 
 const failed = (request_id: string): OutgoingEvent => ({

@@ -1,3 +1,4 @@
+import { waitUntil } from '../../scripts/lib/processes';
 import { Sql } from '../../src/database/sql';
 import { ModelEntity } from '../../src/models/model.entity';
 import { ModelsService } from '../../src/models/models.service';
@@ -5,7 +6,6 @@ import { PerformanceService } from '../../src/performance/performance.service';
 import { registerModel } from '../support/factories';
 import { FakeServer, startFakeOpenAi } from '../support/fake-openai';
 import { request } from '../support/http';
-import { waitUntil } from '../support/redis-server';
 import { ADMIN_TOKEN, startTestApp, TestApp } from '../support/test-app';
 
 const PRIOR = 5;

@@ -1,10 +1,10 @@
 import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
+import { EphemeralRedis, waitUntil } from '../../scripts/lib/processes';
 import { Sql } from '../../src/database/sql';
 import { registerModel } from '../support/factories';
 import { FakeServer, startFakeOpenAi } from '../support/fake-openai';
 import { request } from '../support/http';
-import { EphemeralRedis, waitUntil } from '../support/redis-server';
 import { ServiceProcess } from '../support/service-process';
 import { ADMIN_TOKEN, startTestApp, TestApp, TestDatabase } from '../support/test-app';
 

@@ -1,7 +1,7 @@
+import { waitUntil } from '../../scripts/lib/processes';
 import { registerModelAt } from '../support/factories';
 import { FakeServer, startFakeOpenAi } from '../support/fake-openai';
 import { request } from '../support/http';
-import { waitUntil } from '../support/redis-server';
 import { ServiceProcess } from '../support/service-process';
 import { TestDatabase } from '../support/test-app';
 

@@ -4,8 +4,9 @@ import { LocalAdapter } from '../../src/providers/local/local.adapter';
 import { readLocalModelInfo } from '../../src/providers/local/gguf-info';
 import { importNodeLlamaCpp } from '../../src/providers/local/node-llama-cpp';
 import { ProviderError } from '../../src/providers/provider-error';
-import { CompletionCall, GenerationChunk, ProviderTarget } from '../../src/providers/provider.types';
+import { CompletionCall, ProviderTarget } from '../../src/providers/provider.types';
 import { TINY_MODEL as MODEL_PATH } from '../support/paths';
+import { describeAdapterContract, notApplicable } from './adapter-contract';
 
 /** The tiny real model: a 260K-parameter story writer (see shared/models/README.md). */
 const PROMPT = 'Once upon a time';
@@ -22,17 +23,6 @@ function target(options: Record<string, unknown> = {}): ProviderTarget {
 
 function completion(overrides: Partial<CompletionCall> = {}): CompletionCall {
   return { signal: new AbortController().signal, timeoutMs: 30_000, prompt: PROMPT, maxTokens: 24, ...overrides };
-}
-
-async function collect(stream: AsyncIterable<GenerationChunk>): Promise<GenerationChunk[]> {
-  const chunks: GenerationChunk[] = [];
-  for await (const chunk of stream) chunks.push(chunk);
-  return chunks;
-}
-
-function cosine(a: number[], b: number[]): number {
-  const dot = a.reduce((sum, x, i) => sum + x * b[i], 0);
-  return dot / (Math.hypot(...a) * Math.hypot(...b));
 }
 
 describe('LocalAdapter with a real GGUF model', () => {
@@ -53,193 +43,176 @@ describe('LocalAdapter with a real GGUF model', () => {
     await llama.dispose();
   });
 
-  it('continues a prompt greedily at temperature 0, the same way every time', async () => {
-    const first = await adapter.complete(target(), completion({ temperature: 0 }));
-    const second = await adapter.complete(target(), completion({ temperature: 0 }));
+  /** Each text is fed with the beginning-of-sequence token. */
+  const fedTokens = (text: string): number => 1 + tokenizer.tokenize(text).length;
 
-    expect(first.content).toMatch(/^, there was a little girl named Lily/);
-    expect(second.content).toBe(first.content);
+  describeAdapterContract({
+    adapter,
+    target: (overrides = {}) => ({ ...target(), ...overrides }),
+    callDefaults: { timeoutMs: 30_000, maxTokens: 24 },
+    upstream: {
+      noUpstream: 'the model runs in-process: no upstream to script or to fail, no HTTP status, connection or key',
+      longGeneration: async () => {
+        const longContext = target({ context_size: 1024 });
+        // Its context is ready, so that the generation starts at once.
+        await adapter.complete(longContext, completion({ maxTokens: 1 }));
+        // Without maxTokens the generation fills the 1024-token context: seconds on this model.
+        return { target: longContext, call: { maxTokens: undefined } };
+      },
+    },
+    logprobs: notApplicable("the probabilities are the real model's, not scripted; their mean is checked below"),
+    embeddings: {
+      length: 64,
+      promptTokens: (texts) => texts.reduce((sum, text) => sum + fedTokens(text), 0),
+      dimensions: notApplicable("llama.cpp returns the model's own embedding size (supportsDimensions is false)"),
+    },
   });
 
-  it("counts the prompt as fed (beginning-of-sequence token included) and every generated token, with the model's tokenizer", async () => {
-    const result = await adapter.complete(target(), completion({ maxTokens: 10 }));
+  describe('local specifics', () => {
+    it('continues a prompt greedily at temperature 0, the same way every time', async () => {
+      const first = await adapter.complete(target(), completion({ temperature: 0 }));
+      const second = await adapter.complete(target(), completion({ temperature: 0 }));
 
-    expect(result.usage.promptTokens).toBe(1 + tokenizer.tokenize(PROMPT).length);
-    expect(result.usage.completionTokens).toBe(10);
-    await expect(adapter.countTokens(target(), PROMPT)).resolves.toBe(tokenizer.tokenize(PROMPT).length);
-  });
-
-  it("counts a long text a window at a time, within a token per window of the tokenizer's count of the whole", async () => {
-    const story = 'Once upon a time, there was a little girl named Lily. She liked to play outside in the sun.\n';
-    const text = story.repeat(1000) + 'a'.repeat(30_000); // 122 KB: fifteen or more windows
-    const whole = tokenizer.tokenize(text).length;
-
-    const counted = await adapter.countTokens(target(), text);
-
-    expect(counted).toBeGreaterThanOrEqual(whole);
-    expect(counted - whole).toBeLessThanOrEqual(Math.ceil(text.length / 4096));
-  });
-
-  it('lets other callbacks run while it counts a long text', async () => {
-    let ranMeanwhile = false;
-    const counting = adapter.countTokens(target(), 'a'.repeat(100_000));
-    setImmediate(() => (ranMeanwhile = true));
-    await counting;
-    expect(ranMeanwhile).toBe(true);
-  });
-
-  it('refuses a prompt many times longer than the context as a bad request', async () => {
-    const prompt = 'Once upon a time '.repeat(10_000);
-
-    const refused = adapter.complete(target({ context_size: 64 }), completion({ prompt }));
-
-    await expect(refused).rejects.toMatchObject({ code: 'bad_request', retryable: false });
-    await expect(refused).rejects.toThrow(/^The input is \d+ tokens; this model's context holds \d+$/);
-  });
-
-  it('finishes with length when maxTokens cuts the generation short', async () => {
-    const result = await adapter.complete(target(), completion({ maxTokens: 5 }));
-
-    expect(result.finishReason).toBe('length');
-    expect(result.usage.completionTokens).toBe(5);
-    expect(result.content.length).toBeGreaterThan(0);
-  });
-
-  it('reports the mean token probability as confidence', async () => {
-    const result = await adapter.complete(target(), completion());
-
-    expect(result.confidence).toBeGreaterThan(0);
-    expect(result.confidence).toBeLessThanOrEqual(1);
-  });
-
-  it('streams deltas that add up to the non-streamed content, then exactly one done', async () => {
-    const whole = await adapter.complete(target(), completion());
-    const chunks = await collect(adapter.streamComplete(target(), completion()));
-
-    const deltas = chunks.flatMap((chunk) => (chunk.type === 'delta' ? [chunk.content] : []));
-    const last = chunks[chunks.length - 1];
-    expect(deltas.length).toBeGreaterThan(1);
-    expect(deltas.join('')).toBe(whole.content);
-    expect(chunks.filter((chunk) => chunk.type === 'done')).toHaveLength(1);
-    expect(last.type === 'done' && last.result).toEqual(expect.objectContaining({ content: whole.content, usage: whole.usage }));
-  });
-
-  it('answers a chat rendered as a plain transcript ending in "Assistant:"', async () => {
-    const messages = [
-      { role: 'system' as const, content: 'Tell a story.' },
-      { role: 'user' as const, content: 'Who is Lily?' },
-    ];
-    const result = await adapter.chat(target(), { signal: new AbortController().signal, timeoutMs: 30_000, messages, maxTokens: 16 });
-
-    const transcript = 'System: Tell a story.\nUser: Who is Lily?\nAssistant:';
-    expect(result.usage.promptTokens).toBe(1 + tokenizer.tokenize(transcript).length);
-    expect(result.content).toMatch(/^\S/);
-    expect(result.usage.completionTokens).toBe(16);
-  });
-
-  it('stops generating as soon as the caller cancels mid-stream, throws cancelled, and frees the sequence', async () => {
-    const oneSequence = target({ parallel: 1 });
-    const controller = new AbortController();
-    const stream = adapter.streamComplete(oneSequence, completion({ signal: controller.signal, maxTokens: 200 }));
-    let deltasBeforeCancel = 0;
-    let deltasAfterCancel = 0;
-
-    const consume = async (): Promise<void> => {
-      for await (const chunk of stream) {
-        if (chunk.type !== 'delta') continue;
-        if (controller.signal.aborted) deltasAfterCancel++;
-        else if (++deltasBeforeCancel === 3) controller.abort();
-      }
-    };
-
-    await expect(consume()).rejects.toMatchObject({ code: 'cancelled', retryable: false });
-    expect(deltasBeforeCancel).toBe(3);
-    expect(deltasAfterCancel).toBe(0);
-    // The model's only sequence was given back: the next request is served, from a clean state.
-    await expect(adapter.complete(oneSequence, completion())).resolves.toMatchObject({ content: expect.stringMatching(/^, there was/) });
-  });
-
-  it('stops a non-streamed generation when the caller cancels while it runs, and throws cancelled', async () => {
-    const longContext = target({ context_size: 1024 });
-    await adapter.complete(longContext, completion({ maxTokens: 1 })); // its context is ready, so the cancel lands in the generation
-    const controller = new AbortController();
-    // Without maxTokens, this generation would fill a 1024-token context, which takes far longer than one turn of the event loop.
-    const pending = adapter.complete(longContext, completion({ signal: controller.signal, maxTokens: undefined }));
-    setImmediate(() => controller.abort());
-
-    await expect(pending).rejects.toMatchObject({ code: 'cancelled', retryable: false });
-  });
-
-  it('times out a generation that runs past timeoutMs', async () => {
-    // Without maxTokens, this generation would fill a 1024-token context: far longer than 20 ms.
-    const pending = adapter.complete(target({ context_size: 1024 }), completion({ timeoutMs: 20, maxTokens: undefined }));
-
-    await expect(pending).rejects.toMatchObject({ code: 'timeout', retryable: true });
-  });
-
-  it('serves concurrent requests, first ones included, more of them than the model has sequences', async () => {
-    const expected = await adapter.complete(target({ parallel: 2 }), completion());
-    // A fresh adapter, so that the concurrent calls are also the first ones and share the model's loading.
-    const fresh = new LocalAdapter();
-
-    try {
-      const results = await Promise.all([1, 2, 3].map(() => fresh.complete(target({ parallel: 2 }), completion())));
-
-      expect(results.map((result) => result.content)).toEqual([expected.content, expected.content, expected.content]);
-    } finally {
-      await fresh.onApplicationShutdown();
-    }
-  });
-
-  it('times out a request waiting in line for a busy sequence, and keeps the line working', async () => {
-    const oneSequence = target({ parallel: 1 });
-    const holder = adapter.streamComplete(oneSequence, completion({ maxTokens: 50 }))[Symbol.asyncIterator]();
-    await holder.next(); // a paused stream keeps its sequence
-
-    await expect(adapter.complete(oneSequence, completion({ timeoutMs: 50 }))).rejects.toMatchObject({ code: 'timeout' });
-    const next = adapter.complete(oneSequence, completion());
-    await holder.return?.();
-
-    await expect(next).resolves.toMatchObject({ content: expect.stringMatching(/^, there was/) });
-  });
-
-  it('rejects a prompt that does not fit the context as a bad request', async () => {
-    const prompt = 'Once upon a time '.repeat(100);
-
-    await expect(adapter.complete(target({ context_size: 64 }), completion({ prompt }))).rejects.toMatchObject({
-      code: 'bad_request',
-      retryable: false,
+      expect(first.content).toMatch(/^, there was a little girl named Lily/);
+      expect(second.content).toBe(first.content);
     });
-  });
 
-  it('embeds each text as a 64-dimension vector; a text is identical to itself', async () => {
-    const control = { signal: new AbortController().signal, timeoutMs: 30_000 };
-    const { embeddings, usage } = await adapter.embed(target(), { ...control, texts: ['a little girl', 'a big red ball'] });
-    const again = await adapter.embed(target(), { ...control, texts: ['a little girl'] });
+    it("counts the prompt as fed (beginning-of-sequence token included) and every generated token, with the model's tokenizer", async () => {
+      const result = await adapter.complete(target(), completion({ maxTokens: 10 }));
 
-    expect(embeddings).toHaveLength(2);
-    expect(embeddings.map((vector) => vector.length)).toEqual([64, 64]);
-    expect(cosine(embeddings[0], again.embeddings[0])).toBeCloseTo(1, 6);
-    expect(cosine(embeddings[0], embeddings[0])).toBeCloseTo(1, 6);
-    expect(cosine(embeddings[0], embeddings[1])).toBeLessThan(1 - 1e-6);
-    expect(usage.promptTokens).toBeGreaterThan(0);
-    expect(adapter.supportsDimensions).toBe(false);
-  });
+      expect(result.usage.promptTokens).toBe(fedTokens(PROMPT));
+      expect(result.usage.completionTokens).toBe(10);
+      await expect(adapter.countTokens(target(), PROMPT)).resolves.toBe(tokenizer.tokenize(PROMPT).length);
+    });
 
-  it('reports a missing model file, or none configured, as unavailable (retryable)', async () => {
-    const missing = target({ model_path: join(__dirname, 'no-such-model.gguf') });
+    it("counts a long text a window at a time, within a token per window of the tokenizer's count of the whole", async () => {
+      const story = 'Once upon a time, there was a little girl named Lily. She liked to play outside in the sun.\n';
+      const text = story.repeat(1000) + 'a'.repeat(30_000); // 122 KB: fifteen or more windows
+      const whole = tokenizer.tokenize(text).length;
 
-    await expect(adapter.complete(missing, completion())).rejects.toBeInstanceOf(ProviderError);
-    await expect(adapter.complete(missing, completion())).rejects.toMatchObject({ code: 'unavailable', retryable: true });
-    await expect(adapter.complete(target({ model_path: undefined }), completion())).rejects.toMatchObject({
-      code: 'unavailable',
-      retryable: true,
+      const counted = await adapter.countTokens(target(), text);
+
+      expect(counted).toBeGreaterThanOrEqual(whole);
+      expect(counted - whole).toBeLessThanOrEqual(Math.ceil(text.length / 4096));
+    });
+
+    it('lets other callbacks run while it counts a long text', async () => {
+      let ranMeanwhile = false;
+      const counting = adapter.countTokens(target(), 'a'.repeat(100_000));
+      setImmediate(() => (ranMeanwhile = true));
+      await counting;
+      expect(ranMeanwhile).toBe(true);
+    });
+
+    it('refuses a prompt many times longer than the context as a bad request', async () => {
+      const prompt = 'Once upon a time '.repeat(10_000);
+
+      const refused = adapter.complete(target({ context_size: 64 }), completion({ prompt }));
+
+      await expect(refused).rejects.toMatchObject({ code: 'bad_request', retryable: false });
+      await expect(refused).rejects.toThrow(/^The input is \d+ tokens; this model's context holds \d+$/);
+    });
+
+    it('finishes with length when maxTokens cuts the generation short', async () => {
+      const result = await adapter.complete(target(), completion({ maxTokens: 5 }));
+
+      expect(result.finishReason).toBe('length');
+      expect(result.usage.completionTokens).toBe(5);
+      expect(result.content.length).toBeGreaterThan(0);
+    });
+
+    it('reports the mean token probability as confidence', async () => {
+      const result = await adapter.complete(target(), completion());
+
+      expect(result.confidence).toBeGreaterThan(0);
+      expect(result.confidence).toBeLessThanOrEqual(1);
+    });
+
+    it('answers a chat rendered as a plain transcript ending in "Assistant:"', async () => {
+      const messages = [
+        { role: 'system' as const, content: 'Tell a story.' },
+        { role: 'user' as const, content: 'Who is Lily?' },
+      ];
+      const result = await adapter.chat(target(), { signal: new AbortController().signal, timeoutMs: 30_000, messages, maxTokens: 16 });
+
+      const transcript = 'System: Tell a story.\nUser: Who is Lily?\nAssistant:';
+      expect(result.usage.promptTokens).toBe(fedTokens(transcript));
+      expect(result.content).toMatch(/^\S/);
+      expect(result.usage.completionTokens).toBe(16);
+    });
+
+    it('generates nothing more once the caller cancels mid-stream, and frees the sequence for the next request', async () => {
+      const oneSequence = target({ parallel: 1 });
+      const controller = new AbortController();
+      const stream = adapter.streamComplete(oneSequence, completion({ signal: controller.signal, maxTokens: 200 }));
+      let deltasBeforeCancel = 0;
+      let deltasAfterCancel = 0;
+
+      const consume = async (): Promise<void> => {
+        for await (const chunk of stream) {
+          if (chunk.type !== 'delta') continue;
+          if (controller.signal.aborted) deltasAfterCancel++;
+          else if (++deltasBeforeCancel === 3) controller.abort();
+        }
+      };
+
+      await expect(consume()).rejects.toMatchObject({ code: 'cancelled', retryable: false });
+      expect(deltasBeforeCancel).toBe(3);
+      expect(deltasAfterCancel).toBe(0);
+      // The model's only sequence was given back: the next request is served, from a clean state.
+      await expect(adapter.complete(oneSequence, completion())).resolves.toMatchObject({ content: expect.stringMatching(/^, there was/) });
+    });
+
+    it('serves concurrent requests, first ones included, more of them than the model has sequences', async () => {
+      const expected = await adapter.complete(target({ parallel: 2 }), completion());
+      // A fresh adapter, so that the concurrent calls are also the first ones and share the model's loading.
+      const fresh = new LocalAdapter();
+
+      try {
+        const results = await Promise.all([1, 2, 3].map(() => fresh.complete(target({ parallel: 2 }), completion())));
+
+        expect(results.map((result) => result.content)).toEqual([expected.content, expected.content, expected.content]);
+      } finally {
+        await fresh.onApplicationShutdown();
+      }
+    });
+
+    it('times out a request waiting in line for a busy sequence, and keeps the line working', async () => {
+      const oneSequence = target({ parallel: 1 });
+      const holder = adapter.streamComplete(oneSequence, completion({ maxTokens: 50 }))[Symbol.asyncIterator]();
+      await holder.next(); // a paused stream keeps its sequence
+
+      await expect(adapter.complete(oneSequence, completion({ timeoutMs: 50 }))).rejects.toMatchObject({ code: 'timeout' });
+      const next = adapter.complete(oneSequence, completion());
+      await holder.return?.();
+
+      await expect(next).resolves.toMatchObject({ content: expect.stringMatching(/^, there was/) });
+    });
+
+    it('rejects a prompt that does not fit the context as a bad request', async () => {
+      const prompt = 'Once upon a time '.repeat(100);
+
+      await expect(adapter.complete(target({ context_size: 64 }), completion({ prompt }))).rejects.toMatchObject({
+        code: 'bad_request',
+        retryable: false,
+      });
+    });
+
+    it('reports a missing model file, or none configured, as unavailable (retryable)', async () => {
+      const missing = target({ model_path: join(__dirname, 'no-such-model.gguf') });
+
+      await expect(adapter.complete(missing, completion())).rejects.toBeInstanceOf(ProviderError);
+      await expect(adapter.complete(missing, completion())).rejects.toMatchObject({ code: 'unavailable', retryable: true });
+      await expect(adapter.complete(target({ model_path: undefined }), completion())).rejects.toMatchObject({
+        code: 'unavailable',
+        retryable: true,
+      });
     });
   });
 });
 
 describe('readLocalModelInfo', () => {
-  it("reads the context length, architecture and size from the GGUF header", async () => {
+  it('reads the context length, architecture and size from the GGUF header', async () => {
     await expect(readLocalModelInfo(MODEL_PATH)).resolves.toEqual({
       contextLength: 2048,
       sizeBytes: 1_185_376,

@@ -1,6 +1,6 @@
 import Redis from 'ioredis';
+import { waitUntil } from '../../scripts/lib/processes';
 import { EventName, EventPayloads } from '../../src/events/event-contracts';
-import { waitUntil } from './redis-server';
 
 interface Received {
   channel: string;

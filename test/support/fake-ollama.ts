@@ -27,8 +27,11 @@ export interface OllamaBehaviour {
   promptEvalCount?: number;
   /** Default: the number of chunks. */
   evalCount?: number;
-  /** The log-probability of every chunk's token, sent when the request asks for `logprobs`. Default: none are sent. */
-  logprob?: number;
+  /**
+   * The log-probability of each chunk's token, sent when the request asks for `logprobs`: one number
+   * for every chunk, or one per chunk. Default: none are sent.
+   */
+  logprob?: number | number[];
   /** End a stream with this error line (`{"error": ...}`) instead of the final line, as Ollama does when the model fails mid-answer. */
   streamError?: string;
   /** Answer with this status and Ollama's error body `{"error": message}` instead. */
@@ -172,8 +175,11 @@ async function answerGeneration(
   const reply = behaviour.reply ?? `Reply from ${body.model}: ${lastInput}`;
   const chunks = behaviour.chunks ?? reply.match(/\S+\s*|\s+/g) ?? [];
   const text = (content: string): object => (isChat ? { message: { role: 'assistant', content } } : { response: content });
-  const logprobs = (pieces: string[]): object =>
-    body.logprobs && behaviour.logprob !== undefined ? { logprobs: pieces.map((token) => ({ token, logprob: behaviour.logprob })) } : {};
+  const { logprob } = behaviour;
+  const logprobOf = (index: number): number | undefined => (Array.isArray(logprob) ? logprob[index] : logprob);
+  /** The log-probabilities of `pieces`, the chunks from index `first` on. */
+  const logprobs = (first: number, pieces: string[]): object =>
+    body.logprobs && logprob !== undefined ? { logprobs: pieces.map((token, i) => ({ token, logprob: logprobOf(first + i) })) } : {};
   const head = { model: body.model, created_at: new Date().toISOString() };
   const final = {
     ...head,
@@ -188,10 +194,10 @@ async function answerGeneration(
   };
 
   // Like Ollama, streams unless told not to.
-  if (body.stream === false) return sendJson(res, 200, { ...final, ...text(reply), ...logprobs(chunks) });
+  if (body.stream === false) return sendJson(res, 200, { ...final, ...text(reply), ...logprobs(0, chunks) });
 
   const last = behaviour.streamError === undefined ? { ...final, ...text('') } : { error: behaviour.streamError };
-  const lines = [...chunks.map((chunk) => ({ ...head, ...text(chunk), done: false, ...logprobs([chunk]) })), last].map(
+  const lines = [...chunks.map((chunk, index) => ({ ...head, ...text(chunk), done: false, ...logprobs(index, [chunk]) })), last].map(
     (line) => `${JSON.stringify(line)}\n`,
   );
   const writes = behaviour.writeBytes ? split(Buffer.from(lines.join('')), behaviour.writeBytes) : lines;

@@ -1,7 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { freePort, waitUntil } from './redis-server';
+import { freePort, waitUntil, waitUntilHealthy } from '../../scripts/lib/processes';
 import { ADMIN_TOKEN, TestDatabase } from './test-app';
 
 const ROOT = join(__dirname, '..', '..');
@@ -40,7 +40,12 @@ export class ServiceProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const service = new ServiceProcess(child, `http://127.0.0.1:${port}`);
-    await waitUntil(async () => (await fetch(`${service.baseUrl}/health`).catch(() => null))?.status === 200, 30_000, 200);
+    try {
+      await waitUntilHealthy(service.baseUrl, child, 30_000);
+    } catch (error) {
+      service.kill();
+      throw new Error(`${error instanceof Error ? error.message : String(error)}\nstderr: ${service.stderr}`);
+    }
     return service;
   }
 

@@ -1,52 +1,22 @@
 import { INestApplication } from '@nestjs/common';
 import { ClientProxy, ClientProxyFactory, Transport } from '@nestjs/microservices';
-import { randomBytes } from 'node:crypto';
 import { Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
+import { ThrowawayDatabase } from '../../scripts/lib/throwaway-database';
 import { createApp } from '../../src/app';
 import { AppConfig, loadConfig, loadConfigFromEnvironment } from '../../src/config/app-config';
-import { typeOrmOptions } from '../../src/database/typeorm-options';
-import { withClient, withDatabase } from '../../src/database/postgres-admin';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 
 /** A database of its own for one test file, migrated with the project's migrations. */
-export class TestDatabase {
-  private constructor(
-    readonly name: string,
-    readonly url: string,
-    private readonly adminUrl: string,
-  ) {}
+export type TestDatabase = ThrowawayDatabase;
 
+export const TestDatabase = {
   /** On the configured server, or on `serverUrl` (e.g. a private cluster a test restarts). */
-  static async create(serverUrl = loadConfigFromEnvironment().databaseUrl): Promise<TestDatabase> {
-    const base = new URL(serverUrl);
-    const name = `mos_test_${randomBytes(6).toString('hex')}`;
-    const adminUrl = withDatabase(base.toString(), 'postgres');
-    await withClient(adminUrl, (client) => client.query(`CREATE DATABASE ${name}`));
-    return new TestDatabase(name, withDatabase(base.toString(), name), adminUrl);
-  }
-
-  /** A DataSource on this database, with the app's entities and migrations. */
-  dataSource(): DataSource {
-    return new DataSource(typeOrmOptions(loadConfig({ DATABASE_URL: this.url })));
-  }
-
-  async migrate(): Promise<void> {
-    const dataSource = await this.dataSource().initialize();
-    try {
-      await dataSource.runMigrations({ transaction: 'each' });
-    } finally {
-      await dataSource.destroy();
-    }
-  }
-
-  async drop(): Promise<void> {
-    await withClient(this.adminUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${this.name} WITH (FORCE)`));
-  }
-}
+  create: (serverUrl = loadConfigFromEnvironment().databaseUrl): Promise<TestDatabase> => ThrowawayDatabase.create(serverUrl, 'mos_test'),
+};
 
 export interface TestApp {
   app: INestApplication;
