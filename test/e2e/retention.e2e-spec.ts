@@ -37,18 +37,20 @@ function typicalAnswer(length: number): string {
 const RESULTS_FILE = join(__dirname, '..', '..', 'test-results', 'retention.json');
 
 /**
- * 200,000 requests, half older than the 30-day window and half newer, of every status (by id:
- * completed, failed, cancelled, running, queued; a third of the queued ones were requeued after
- * failing, so they have a model and may have feedback), about one in seven with feedback
- * (one in fourteen replaced once), an automatic observation for one in three finished ones, and
- * events published up to three days ago (events still to publish would be sent to the shared Redis). Old rows sit at least a day past the window, new ones at
- * least a day inside it, so minutes of test time never move a row across.
+ * 200,000 requests, half older than the 30-day window and half newer, of every status: 2 % each
+ * running and queued (a third of the queued ones were requeued after failing, so they have a
+ * model and may have feedback), the rest completed, failed and cancelled in equal parts. About one
+ * in seven with a model has feedback (one in fourteen replaced once); one in three finished ones
+ * has an automatic observation (cancelled ones none, as in the service); events were published up
+ * to three days ago (events still to publish would go out on the shared Redis). Old rows sit at
+ * least a day past the window, new ones at least a day inside it, so minutes of test time never
+ * move a row across.
  */
 async function seed(sql: DataSource): Promise<void> {
   await sql.query(`
     INSERT INTO inference_requests (id, kind, status, task_type, model_id, provider, prompt_tokens, completion_tokens, total_tokens, cost,
                                     latency_ms, finish_reason, error, response, metadata, created_at, completed_at)
-    SELECT 'seed-' || g, 'chat', s.status, (ARRAY['code_generation', 'reasoning', 'general'])[1 + g % 3],
+    SELECT 'seed-' || g, 'chat', s.status, (ARRAY['code_generation', 'reasoning', 'general'])[1 + g / 3 % 3],
            CASE WHEN s.status = 'running' OR (s.status = 'queued' AND g % 3 <> 0) THEN NULL ELSE 'seed-model' END,
            'openai', 40, 320, 360, 0.00021, 900, CASE s.status WHEN 'completed' THEN 'stop' WHEN 'cancelled' THEN 'cancelled' END,
            CASE WHEN s.status = 'failed' THEN jsonb_build_object('code', 'provider_unavailable', 'message', 'upstream 503', 'details', '{}'::jsonb) END,
@@ -60,7 +62,8 @@ async function seed(sql: DataSource): Promise<void> {
            jsonb_build_object('user_id', 'user-' || g % 100, 'project_id', 'project-' || g % 7),
            a.created_at, CASE WHEN s.status IN ('completed', 'failed', 'cancelled') THEN a.created_at + interval '900 milliseconds' END
       FROM generate_series(1, $2::int) AS g
-     CROSS JOIN LATERAL (SELECT (ARRAY['completed', 'failed', 'cancelled', 'running', 'queued'])[1 + g % 5] AS status) s
+     CROSS JOIN LATERAL (SELECT CASE g % 50 WHEN 3 THEN 'running' WHEN 4 THEN 'queued'
+                                ELSE (ARRAY['completed', 'failed', 'cancelled'])[1 + g % 3] END AS status) s
      CROSS JOIN LATERAL (SELECT now() - CASE WHEN g % 2 = 0 THEN interval '31 days' + (g % 60) * interval '1 day'
                                              ELSE (g % 29) * interval '1 day' END - (g % 24) * interval '1 hour' AS created_at) a`,
     [TYPICAL_ANSWER, SEEDED_REQUESTS],
