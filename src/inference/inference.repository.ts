@@ -136,26 +136,14 @@ export class InferenceRepository {
    * non-empty fallback trail), or both; served by `inference_requests_failures_fallbacks_idx`.
    */
   async findRecentFailuresAndFallbacks(outcome: RecentOutcome | undefined, limit: number): Promise<FailureOrFallback[]> {
-    const rows = await this.sql.query<FailureOrFallbackRow>(
-      `SELECT id, status, task_type, requested_model_id, model_id, provider, attempts, error, created_at, completed_at
-         FROM inference_requests
+    const rows = await this.sql.query<RequestRecord>(
+      `SELECT ${REQUEST_COLUMNS} FROM inference_requests
         WHERE ${RECENT_OUTCOME_FILTERS[outcome ?? 'any']}
         ORDER BY created_at DESC, id DESC
         LIMIT $1`,
       [limit],
     );
-    return rows.map((row) => ({
-      id: row.id,
-      status: row.status,
-      taskType: row.task_type,
-      requestedModelId: row.requested_model_id,
-      modelId: row.model_id,
-      provider: row.provider,
-      attempts: row.attempts,
-      error: row.error,
-      createdAt: row.created_at,
-      completedAt: row.completed_at,
-    }));
+    return rows.map(fromRequestRecord);
   }
 }
 
@@ -228,19 +216,6 @@ export type FailureOrFallback = Pick<
   InferenceRequest,
   'id' | 'status' | 'taskType' | 'requestedModelId' | 'modelId' | 'provider' | 'attempts' | 'error' | 'createdAt' | 'completedAt'
 >;
-
-interface FailureOrFallbackRow {
-  id: string;
-  status: InferenceRequest['status'];
-  task_type: string;
-  requested_model_id: string | null;
-  model_id: string | null;
-  provider: string | null;
-  attempts: InferenceRequest['attempts'];
-  error: InferenceRequest['error'];
-  created_at: Date;
-  completed_at: Date | null;
-}
 
 /** Each implies the predicate of the partial index `inference_requests_failures_fallbacks_idx` (the `any` one is it). */
 const RECENT_OUTCOME_FILTERS: Record<RecentOutcome | 'any', string> = {
