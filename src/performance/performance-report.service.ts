@@ -47,7 +47,8 @@ export class PerformanceReportService {
   private modelReport(model: ModelEntity, buckets: RollupSums[], granularity: Granularity, taskType: string | undefined): ModelPerformanceView {
     const overall = this.performance.overallFor(model);
     const taskTypes = taskType ? [taskType] : [...new Set([...this.performance.taskTypesOf(model.id), ...buckets.map((b) => b.taskType)])].sort();
-    const taskSpecific: Record<string, TaskMetricsView> = {};
+    // No prototype: task types are callers' words (`constructor` is one).
+    const taskSpecific = Object.create(null) as Record<string, TaskMetricsView>;
     for (const type of taskTypes) {
       const scores = this.performance.countedScoresFor(model, type);
       taskSpecific[type] = { quality_score: scores.quality, success_rate: scores.successRate, sample_count: scores.sampleCount };

@@ -58,7 +58,8 @@ class Walk {
   constructor(private readonly sanitizer: LogSanitizer) {}
 
   record(record: object, depth: number): Record<string, unknown> {
-    const clean: Record<string, unknown> = {};
+    // No prototype: a logged object's keys may be anyone's, `__proto__` included.
+    const clean = Object.create(null) as Record<string, unknown>;
     for (const [key, value] of Object.entries(record)) clean[key] = this.field(key, value, depth);
     return clean;
   }
