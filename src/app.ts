@@ -1,6 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { MicroserviceOptions, Transport } from '@nestjs/microservices';
+import { MicroserviceOptions } from '@nestjs/microservices';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module';
@@ -11,6 +11,7 @@ import { requestLogging } from './common/logging/request-logging.middleware';
 import { CommandPayloadSafetyInterceptor } from './common/validation/command-payload-safety.interceptor';
 import { createValidationPipe } from './common/validation/validation';
 import { AppConfig } from './config/app-config';
+import { ChannelPrefixedRedisServer } from './redis/channel-prefix';
 import { sendOpenAiError } from './openai-compat/openai-error';
 
 /**
@@ -29,10 +30,8 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ErrorFilter({ '/v1': sendOpenAiError }));
 
-  app.connectMicroservice<MicroserviceOptions>(
-    { transport: Transport.REDIS, options: { ...config.redis, retryAttempts: Infinity, retryDelay: 1000 } },
-    { inheritAppConfig: true },
-  );
+  const redisTransport = new ChannelPrefixedRedisServer({ ...config.redis, retryAttempts: Infinity, retryDelay: 1000 }, config.redisChannelPrefix);
+  app.connectMicroservice<MicroserviceOptions>({ strategy: redisTransport }, { inheritAppConfig: true });
 
   setUpSwagger(app);
   return app;

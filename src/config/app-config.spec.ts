@@ -100,6 +100,12 @@ describe('loadConfig', () => {
     });
   });
 
+  it('keeps the SPEC channel names unless REDIS_CHANNEL_PREFIX is set, naming a bad value', () => {
+    expect(loadConfig({})).toMatchObject({ redisKeyPrefix: 'mos', redisChannelPrefix: '' });
+    expect(loadConfig({ REDIS_CHANNEL_PREFIX: 'team-a:' }).redisChannelPrefix).toBe('team-a:');
+    expect(problemsOf({ REDIS_CHANNEL_PREFIX: 'has space' })).toEqual([expect.stringContaining('REDIS_CHANNEL_PREFIX')]);
+  });
+
   it('reads performance settings, with feedback worth three observations by default', () => {
     expect(loadConfig({}).performance).toEqual({
       feedbackWeight: 3,

@@ -24,8 +24,14 @@ export interface AppConfig {
   /** Longest a statement may run on the app's connections (Postgres cancels it). */
   databaseStatementTimeoutMs: number;
   redis: RedisConnection;
-  /** Prefix for every Redis key the service owns (queues, caches); pub/sub channels are named by the SPEC. */
+  /** Prefix for every Redis key the service owns (queues, caches). */
   redisKeyPrefix: string;
+  /**
+   * Prefix of every pub/sub channel the service publishes or subscribes to (commands and their
+   * replies, events, change feeds, cancel broadcasts) and of its queues' keys; empty (the default)
+   * keeps the SPEC's channel names. Deployments sharing one Redis must set different values.
+   */
+  redisChannelPrefix: string;
   /** Null disables the admin endpoints. */
   adminToken: string | null;
   /** On SIGTERM, how long running requests may finish before they are cancelled. */
@@ -161,6 +167,7 @@ export function loadConfig(env: Env): AppConfig {
     databaseStatementTimeoutMs: read.integer('DATABASE_STATEMENT_TIMEOUT_MS', 30_000, 100, 86_400_000),
     redis: parseRedisUrl(read.url('REDIS_URL', 'redis://127.0.0.1:6379', ['redis:'])),
     redisKeyPrefix: read.matching('REDIS_KEY_PREFIX', /^[A-Za-z0-9_:.-]{1,64}$/, 'mos', 'letters, digits, _ : . - (1-64)'),
+    redisChannelPrefix: read.matching('REDIS_CHANNEL_PREFIX', /^[A-Za-z0-9_:.-]{1,64}$/, '', 'letters, digits, _ : . - (1-64)'),
     adminToken: read.optional('ADMIN_TOKEN', /^.{16,}$/, 'at least 16 characters'),
     shutdownGraceMs: read.integer('SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     asyncConcurrency: read.integer('ASYNC_CONCURRENCY', 4, 1, 1000),

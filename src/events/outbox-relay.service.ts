@@ -3,6 +3,7 @@ import Redis from 'ioredis';
 import { runOutsideRequestContext } from '../common/logging/request-context';
 import { AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
+import { channelName } from '../redis/channel-prefix';
 import { createRedisClient } from '../redis/redis-client';
 import { envelope } from './event-contracts';
 import { OutboxRepository, PendingEvent } from './outbox.repository';
@@ -29,7 +30,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private failing = false;
 
   constructor(
-    @InjectConfig() config: AppConfig,
+    @InjectConfig() private readonly config: AppConfig,
     private readonly outbox: OutboxRepository,
   ) {
     // Without an offline queue, a publish while Redis is down fails at once and the rows wait.
@@ -90,7 +91,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
 
   private async publish(events: PendingEvent[]): Promise<void> {
     const pipeline = this.redis.pipeline();
-    for (const event of events) pipeline.publish(event.pattern, envelope(event.pattern, event.payload));
+    for (const event of events) pipeline.publish(channelName(this.config, event.pattern), envelope(event.pattern, event.payload));
     const results = (await pipeline.exec()) ?? [];
     const failure = results.find(([error]) => error);
     if (failure?.[0]) throw failure[0];

@@ -5,6 +5,7 @@ import { DomainError } from '../common/errors/domain-error';
 import { ErrorCode } from '../common/errors/error-code';
 import { AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
+import { channelName } from '../redis/channel-prefix';
 import { createRedisClient } from '../redis/redis-client';
 import { RedisService } from '../redis/redis.module';
 import { InFlightRegistry } from './in-flight.registry';
@@ -42,7 +43,7 @@ export class CancellationService implements OnApplicationBootstrap, OnApplicatio
     private readonly queued: QueuedRequestsService,
     private readonly clock: Clock,
   ) {
-    this.channel = `${config.redisKeyPrefix}:requests:cancel`;
+    this.channel = channelName(config, `${config.redisKeyPrefix}:requests:cancel`);
     this.subscriber = createRedisClient(config, 'model-orchestration-cancel', { maxRetriesPerRequest: null });
   }
 

@@ -3,6 +3,7 @@ import { Queue, QueueEvents } from 'bullmq';
 import { AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
 import { QueueErrorsService } from './queue-errors.service';
+import { queuePrefix } from './queue-prefix';
 
 /**
  * Runs a scheduled maintenance job now (operators, tests): queues it and waits until some
@@ -16,7 +17,7 @@ export class OnDemandJobs {
   ) {}
 
   async run<T>(queue: Queue, name: string, timeoutMs: number): Promise<T> {
-    const events = new QueueEvents(queue.name, { connection: { ...this.config.redis }, prefix: this.config.redisKeyPrefix });
+    const events = new QueueEvents(queue.name, { connection: { ...this.config.redis }, prefix: queuePrefix(this.config) });
     this.queueErrors.report(events, `${queue.name} events`);
     try {
       await events.waitUntilReady();

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { AppConfig } from '../config/app-config';
+import { channelName } from './channel-prefix';
 import { createRedisClient } from './redis-client';
 
 interface ChangeNotice {
@@ -46,7 +47,7 @@ export class ChangeFeed {
     private readonly publisher: Redis,
     topic: string,
   ) {
-    this.channel = `${config.redisKeyPrefix}:${topic}:changed`;
+    this.channel = channelName(config, `${config.redisKeyPrefix}:${topic}:changed`);
     this.subscriber = createRedisClient(config, `model-orchestration-${topic}`, { maxRetriesPerRequest: null });
   }
 

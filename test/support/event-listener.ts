@@ -7,28 +7,34 @@ interface Received {
   envelope: { pattern: string; data: unknown };
 }
 
-/** A plain Redis subscriber on the SPEC's event channels, as any consumer would run one. */
+/**
+ * A plain Redis subscriber on the SPEC's event channels, as any consumer would run one; given a
+ * REDIS_CHANNEL_PREFIX, on that deployment's channels.
+ */
 export class EventListener {
   readonly received: Received[] = [];
 
-  private constructor(private readonly client: Redis) {}
+  private constructor(
+    private readonly client: Redis,
+    private readonly prefix: string,
+  ) {}
 
-  static async start(url: string, channels: EventName[] = Object.values(EventName)): Promise<EventListener> {
+  static async start(url: string, channels: EventName[] = Object.values(EventName), prefix = ''): Promise<EventListener> {
     const client = new Redis(url, { lazyConnect: true });
     client.on('error', () => undefined);
-    const listener = new EventListener(client);
+    const listener = new EventListener(client, prefix);
     client.on('message', (channel: string, message: string) => {
       listener.received.push({ channel, envelope: JSON.parse(message) as Received['envelope'] });
     });
     await client.connect();
-    await client.subscribe(...channels);
+    await client.subscribe(...channels.map((channel) => `${prefix}${channel}`));
     return listener;
   }
 
   /** Payloads received on one channel, optionally narrowed by a predicate. */
   events<N extends EventName>(name: N, where: (e: EventPayloads[N]) => boolean = () => true): EventPayloads[N][] {
     return this.received
-      .filter((r) => r.channel === name)
+      .filter((r) => r.channel === `${this.prefix}${name}`)
       .map((r) => r.envelope.data as EventPayloads[N])
       .filter(where);
   }

@@ -1,5 +1,5 @@
 import { INestApplication } from '@nestjs/common';
-import { ClientProxy, ClientProxyFactory, Transport } from '@nestjs/microservices';
+import { ClientRedis } from '@nestjs/microservices';
 import { Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -7,6 +7,7 @@ import { DataSource } from 'typeorm';
 import { ThrowawayDatabase } from '../../scripts/lib/throwaway-database';
 import { createApp } from '../../src/app';
 import { AppConfig, loadConfig, loadConfigFromEnvironment } from '../../src/config/app-config';
+import { ChannelPrefixedRedisClient } from './prefixed-client';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 
@@ -26,7 +27,7 @@ export interface TestApp {
   /** A DataSource for assertions on persisted rows. */
   sql: DataSource;
   /** A real Nest Redis client, as an operator's service would use to send commands. */
-  commands: ClientProxy;
+  commands: ClientRedis;
   close(): Promise<void>;
 }
 
@@ -48,20 +49,18 @@ export async function startTestApp(env: Record<string, string> = {}, sharing?: T
     ROUTING_EXPLORATION: 'off',
     // Without the shipped demo model unless a test asks for it: tests register the models they route between.
     LOCAL_MODEL_PATH: 'none',
+    // The database's own unless a test shares one on purpose.
+    REDIS_KEY_PREFIX: db.name,
     ...env,
     DATABASE_URL: db.url,
     PORT: '0',
-    REDIS_KEY_PREFIX: db.name,
   });
   const app = await createApp(config);
   await app.startAllMicroservices();
   await app.listen(0, '127.0.0.1');
   const { port } = (app.getHttpServer() as Server).address() as AddressInfo;
   const sql = await db.dataSource().initialize();
-  const commands = ClientProxyFactory.create({
-    transport: Transport.REDIS,
-    options: { ...config.redis, retryAttempts: 100, retryDelay: 100 },
-  });
+  const commands = new ChannelPrefixedRedisClient({ ...config.redis, retryAttempts: 100, retryDelay: 100 }, config.redisChannelPrefix);
   await commands.connect();
 
   return {
