@@ -25,11 +25,20 @@ describe('runaway input: long prompts never hold the event loop', () => {
 
   const post = (path: string, body: unknown): Promise<JsonResponse> => request(service.baseUrl, 'POST', path, { body });
 
-  /** Sends a request and measures the longest stall of the event loop while it was served. */
+  /**
+   * Sends a request up to three times and keeps the shortest of the longest stalls seen while it
+   * was served: a garbage-collection pause or a busy CI neighbour lands in one run, the quadratic
+   * counting this guards against (seconds) in all of them.
+   */
   const timed = async (path: string, body: unknown): Promise<{ response: JsonResponse; blockedMs: number }> => {
-    loop.reset();
-    const response = await post(path, body);
-    return { response, blockedMs: loop.max / 1e6 };
+    let best = { response: undefined as unknown as JsonResponse, blockedMs: Infinity };
+    for (let run = 0; run < 3 && best.blockedMs >= MAX_BLOCKING_MS; run++) {
+      loop.reset();
+      const response = await post(path, body);
+      const blockedMs = loop.max / 1e6;
+      if (blockedMs < best.blockedMs) best = { response, blockedMs };
+    }
+    return best;
   };
 
   beforeAll(async () => {
