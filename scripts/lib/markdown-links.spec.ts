@@ -54,6 +54,10 @@ describe('anchorsOf', () => {
     const markdown = ['# Title', '## Usage', '### Usage', '```sh', '# a shell comment', '```', '## Usage ##', '<a name="custom"></a>'].join('\n');
     expect([...anchorsOf(markdown)]).toEqual(['title', 'usage', 'usage-1', 'usage-2', 'custom']);
   });
+
+  it('keeps the text of inline code in a heading', () => {
+    expect([...anchorsOf('## OpenAI-compatible API (`/v1`)\n#### `model.request.cancel`')]).toEqual(['openai-compatible-api-v1', 'modelrequestcancel']);
+  });
 });
 
 describe('isExternal', () => {

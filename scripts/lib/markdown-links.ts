@@ -38,33 +38,41 @@ const HTML_ANCHOR = /<[a-z][^>]*\s(?:id|name)=["']([^"']+)["']/gi;
 /** A URI scheme (`https:`, `mailto:`, ...): the target is outside the repository and not checked. */
 const SCHEME = /^[a-z][a-z0-9+.-]*:/i;
 
+/** A line of a Markdown file: as written, and with code blanked out (null inside fenced code blocks). */
+interface MarkdownLine {
+  text: string;
+  prose: string | null;
+}
+
 /**
- * Lines of a Markdown file as the checker reads them: lines inside fenced code blocks become empty
- * and inline code spans become spaces, so a `[x](y)` shown as code is never taken for a link.
+ * Lines as the checker reads them: in `prose`, inline code spans become spaces and fenced code
+ * blocks are null, so a `[x](y)` shown as code is never taken for a link, nor a `# comment` in a
+ * shell block for a heading.
  */
-function proseLines(markdown: string): string[] {
+function readLines(markdown: string): MarkdownLine[] {
   let fence: string | null = null;
-  return markdown.split(/\r?\n/).map((line) => {
-    const opening = /^ {0,3}(`{3,}|~{3,})/.exec(line);
+  return markdown.split(/\r?\n/).map((text) => {
+    const opening = /^ {0,3}(`{3,}|~{3,})/.exec(text);
     if (fence === null && opening) {
       fence = opening[1];
-      return '';
+      return { text, prose: null };
     }
     if (fence !== null) {
-      if (new RegExp(`^ {0,3}${fence[0]}{${fence.length},}\\s*$`).test(line)) fence = null;
-      return '';
+      if (new RegExp(`^ {0,3}${fence[0]}{${fence.length},}\\s*$`).test(text)) fence = null;
+      return { text, prose: null };
     }
-    return line.replace(/(`+)(?:(?!\1)[\s\S])*?\1/g, (span) => ' '.repeat(span.length));
+    return { text, prose: text.replace(/(`+)(?:(?!\1)[\s\S])*?\1/g, (span) => ' '.repeat(span.length)) };
   });
 }
 
 /** Every inline link, image and reference definition of a Markdown file, in order. */
 export function extractLinks(markdown: string): MarkdownLink[] {
   const links: MarkdownLink[] = [];
-  proseLines(markdown).forEach((text, index) => {
+  readLines(markdown).forEach(({ prose }, index) => {
+    if (prose === null) return;
     const line = index + 1;
-    for (const match of text.matchAll(INLINE_LINK)) links.push({ target: unbracket(match[1]), line });
-    const definition = REFERENCE_DEFINITION.exec(text);
+    for (const match of prose.matchAll(INLINE_LINK)) links.push({ target: unbracket(match[1]), line });
+    const definition = REFERENCE_DEFINITION.exec(prose);
     if (definition) links.push({ target: unbracket(definition[1]), line });
   });
   return links;
@@ -95,15 +103,17 @@ export function githubSlug(heading: string): string {
 export function anchorsOf(markdown: string): Set<string> {
   const anchors = new Set<string>();
   const seen = new Map<string, number>();
-  for (const line of proseLines(markdown)) {
-    const heading = ATX_HEADING.exec(line);
+  for (const { text, prose } of readLines(markdown)) {
+    if (prose === null) continue;
+    // The heading as written: its inline code is part of the anchor.
+    const heading = ATX_HEADING.exec(text);
     if (heading) {
       const slug = githubSlug(heading[1]);
       const repeats = seen.get(slug) ?? 0;
       seen.set(slug, repeats + 1);
       anchors.add(repeats === 0 ? slug : `${slug}-${repeats}`);
     }
-    for (const match of line.matchAll(HTML_ANCHOR)) anchors.add(match[1]);
+    for (const match of prose.matchAll(HTML_ANCHOR)) anchors.add(match[1]);
   }
   return anchors;
 }
