@@ -5,7 +5,7 @@ import { simulate } from './simulation';
 import { EvalOptions, FULL_RUN, SHORT_RUN } from './world';
 
 /**
- * `npm run eval:routing`: the offline routing evaluation (README, 'Routing evaluation').
+ * `npm run eval:routing`: the offline routing evaluation (docs/routing.md, 'Evaluation').
  * Options: --short (the CI configuration), --requests <n>, --seed <n>, --feedback-rate <0..1>,
  * --set NAME=VALUE (a service setting instead of its default, e.g. --set ROUTING_EXPLORATION=1; repeatable),
  * --out <file> (default eval-results/routing-<requests>-<seed>.json). Exits 1 when a check fails.

@@ -3,7 +3,7 @@ import { ChatMessage } from '../providers/provider.types';
 import { ContextItemDto } from './dto/inference-request.dto';
 
 /**
- * Context items become text the same way for every provider (documented in the README):
+ * Context items become text the same way for every provider (documented in docs/api.md):
  *
  *   <context type="code" filename="math.py">
  *   def add(a, b): return a + b

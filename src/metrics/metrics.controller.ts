@@ -9,7 +9,7 @@ export class MetricsController {
   constructor(private readonly exposition: ExpositionService) {}
 
   @Get()
-  @ApiOperation({ summary: "Prometheus metrics of this instance (text exposition format); the README lists them" })
+  @ApiOperation({ summary: "Prometheus metrics of this instance (text exposition format); docs/operations.md lists them" })
   @ApiProduces('text/plain')
   @ApiOkResponse({ description: 'Prometheus text format 0.0.4', schema: { type: 'string' } })
   async scrape(@Res({ passthrough: true }) response: Response): Promise<string> {

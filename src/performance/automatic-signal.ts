@@ -1,8 +1,8 @@
 import { FinishReason } from '../providers/provider.types';
 
 /**
- * What an answered request says about the model by itself, with no user involved (README,
- * 'Performance tracking'): it succeeded; and its quality is judged only where the outcome
+ * What an answered request says about the model by itself, with no user involved (docs/routing.md,
+ * 'Observations'): it succeeded; and its quality is judged only where the outcome
  * shows a defect. A normal answer carries no quality signal, so automatic observations never
  * drown the baseline and user ratings in made-up quality.
  *

@@ -131,7 +131,7 @@ function round(value: number): number {
 }
 
 /**
- * The temperature used when the request gives none (documented in the README): creativity
+ * The temperature used when the request gives none (docs/routing.md, 'Temperature'): creativity
  * maps 0..1 to 0.2..1.2; reliability then scales it down by up to 80%. With neither, the
  * provider's default applies.
  */

@@ -8,7 +8,7 @@ import { CompletionCall, ProviderTarget } from '../../src/providers/provider.typ
 import { TINY_MODEL as MODEL_PATH } from '../support/paths';
 import { describeAdapterContract, notApplicable } from './adapter-contract';
 
-/** The tiny real model: a 260K-parameter story writer (see shared/models/README.md). */
+/** The tiny real model: a 260K-parameter story writer (see models/README.md). */
 const PROMPT = 'Once upon a time';
 
 function target(options: Record<string, unknown> = {}): ProviderTarget {
