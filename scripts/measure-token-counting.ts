@@ -17,7 +17,7 @@ import { ProviderTarget } from '../src/providers/provider.types';
 import { TokenEstimator } from '../src/providers/token-estimator';
 
 const ROOT = join(__dirname, '..');
-const TINY_MODEL = join(ROOT, '..', 'shared', 'models', 'stories260K.gguf');
+const TINY_MODEL = join(ROOT, 'models', 'stories260K.gguf');
 /** Whole-text encodes predicted to take longer than this are extrapolated instead of run. */
 const BEFORE_CAP_MS = 20_000;
 

@@ -1,4 +1,5 @@
 import Redis from 'ioredis';
+import { ClientRedis } from '@nestjs/microservices';
 import { randomUUID } from 'node:crypto';
 import { firstValueFrom } from 'rxjs';
 import { waitUntil } from '../../scripts/lib/processes';
@@ -91,6 +92,17 @@ describe('two deployments sharing one Redis', () => {
     const modelIds = async (app: TestApp) => ((await request(app.baseUrl, 'GET', '/api/models')).body.models as { id: string }[]).map((m) => m.id);
     expect(await modelIds(a)).toContain('registered-on-a');
     expect(await modelIds(b)).not.toContain('registered-on-a');
+  });
+
+  it("a plain Nest client reaches a deployment by sending the prefixed pattern, as docs/api.md says", async () => {
+    const plain = new ClientRedis({ ...a.config.redis });
+    await plain.connect();
+    try {
+      const reply = await firstValueFrom(plain.send(`dep-b:${Command.CancelRequest}`, { request_id: 'no-such-request' })).catch((error: unknown) => error);
+      expect(reply).toMatchObject({ code: 'not_found', details: { request_id: 'no-such-request' } });
+    } finally {
+      await plain.close();
+    }
   });
 
   it("each deployment's subscribers get its events only; the SPEC's bare channels get none", async () => {
