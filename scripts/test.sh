@@ -8,9 +8,10 @@ install_dependencies
 ensure_services
 ensure_chromium
 create_database
-log "type-checking, linting and checking which module may import which"
+log "type-checking, linting, checking which module may import which and the Docker files"
 npx tsc --noEmit -p tsconfig.json
 npx eslint .
 npx depcruise src --config .dependency-cruiser.cjs
+npx ts-node --transpile-only scripts/check-docker.ts
 mkdir -p test-results
 npx jest --runInBand --json --outputFile=test-results/jest.json "$@"
