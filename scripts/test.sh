@@ -8,10 +8,11 @@ install_dependencies
 ensure_services
 ensure_chromium
 create_database
-log "type-checking, linting, checking which module may import which and the links of the docs"
+log "type-checking, linting, checking which module may import which, the links of the docs and the Docker files"
 npx tsc --noEmit -p tsconfig.json
 npx eslint .
 npx depcruise src --config .dependency-cruiser.cjs
 npx ts-node --transpile-only scripts/check-links.ts
+npx ts-node --transpile-only scripts/check-docker.ts
 mkdir -p test-results
 npx jest --runInBand --json --outputFile=test-results/jest.json "$@"

@@ -1,0 +1,6 @@
+#!/bin/sh
+# The image's entry point: the app does not migrate on boot, so the schema is brought up to date
+# first (as scripts/start.sh does), then the app replaces this shell and receives the stop signal.
+set -e
+node node_modules/typeorm/cli.js migration:run -d dist/src/database/data-source.js
+exec node dist/src/main.js
