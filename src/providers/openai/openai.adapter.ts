@@ -10,6 +10,7 @@ import {
   EmbeddingResult,
   FinishReason,
   GenerationChunk,
+  GenerationParams,
   GenerationResult,
   ProviderAdapter,
   ProviderTarget,
@@ -109,15 +110,34 @@ function asChat(call: CompletionCall): ChatCall {
   return { ...rest, messages: [{ role: 'user', content: prompt }] };
 }
 
+/** Unset parameters stay undefined, which the SDK leaves out of the body. */
 function chatParams(target: ProviderTarget, call: ChatCall): ChatCompletionCreateParamsNonStreaming {
   return {
     model: target.providerModel,
     messages: call.messages,
-    temperature: call.temperature,
+    ...sharedParams(call),
     ...tokenLimit(target, call.maxTokens),
+    reasoning_effort: call.reasoningEffort,
+    service_tier: call.serviceTier,
     logprobs: wantsLogprobs(target) ? true : undefined,
   };
 }
+
+/** What chat and the legacy endpoint both take (see PASSED_HINTS in generation-params.ts). */
+function sharedParams(call: GenerationParams): Pick<CompletionCreateParamsNonStreaming, SharedParam> {
+  return {
+    temperature: call.temperature,
+    top_p: call.topP,
+    stop: call.stop,
+    seed: call.seed,
+    presence_penalty: call.presencePenalty,
+    frequency_penalty: call.frequencyPenalty,
+    logit_bias: call.logitBias,
+    user: call.user,
+  };
+}
+
+type SharedParam = 'temperature' | 'top_p' | 'stop' | 'seed' | 'presence_penalty' | 'frequency_penalty' | 'logit_bias' | 'user';
 
 /**
  * OpenAI deprecated `max_tokens` for chat and its reasoning models reject it, while many
@@ -132,7 +152,7 @@ function completionParams(target: ProviderTarget, call: CompletionCall): Complet
     model: target.providerModel,
     prompt: call.prompt,
     max_tokens: call.maxTokens,
-    temperature: call.temperature,
+    ...sharedParams(call),
     // The legacy endpoint always includes the sampled token; 1 also works on servers that treat 0 as "off".
     logprobs: wantsLogprobs(target) ? 1 : undefined,
   };
