@@ -1,4 +1,4 @@
-import type { ProviderKind, SamplingParams } from './provider.types';
+import type { ProviderKind, ProviderTarget, SamplingParams } from './provider.types';
 
 /** The parameters that change the answer: honoured, or the model is not eligible. Named as in the request bodies. */
 export interface AnswerParams {
@@ -40,6 +40,17 @@ const PASSED_HINTS: Record<GenerationEndpoint, readonly Hint[]> = {
   // the sampler's seed and repeatPenalty.presencePenalty / frequencyPenalty
   local: ['seed', 'presence_penalty', 'frequency_penalty'],
 };
+
+/** Whether an OpenAI-protocol model serves prompts on the legacy `/completions` endpoint (`options.completions_api`). */
+export function usesCompletionsApi(target: ProviderTarget): boolean {
+  return target.options.completions_api === true;
+}
+
+/** Where a call goes: `asCompletion` when a prompt goes to a completion endpoint rather than as a chat message. */
+export function endpointOf(kind: ProviderKind, target: ProviderTarget, asCompletion: boolean): GenerationEndpoint {
+  if (kind !== 'openai') return kind;
+  return asCompletion && usesCompletionsApi(target) ? 'openai_completions' : 'openai_chat';
+}
 
 /** The hints the call carries that its endpoint does not take, sorted: the `X-Ignored-Params` list. */
 export function ignoredHints(endpoint: GenerationEndpoint, params: SamplingParams): Hint[] {

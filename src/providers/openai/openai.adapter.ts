@@ -3,6 +3,7 @@ import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUse
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
 import type { Completion, CompletionCreateParamsNonStreaming, CompletionUsage } from 'openai/resources/completions';
 import { confidenceFromLogprobs } from '../call-signal';
+import { usesCompletionsApi } from '../generation-params';
 import {
   ChatCall,
   CompletionCall,
@@ -95,10 +96,6 @@ export class OpenAiAdapter implements ProviderAdapter {
 
 function context(target: ProviderTarget): SdkContext {
   return { errors: OPENAI_ERRORS, apiKey: target.apiKey };
-}
-
-function usesCompletionsApi(target: ProviderTarget): boolean {
-  return target.options.completions_api === true;
 }
 
 function wantsLogprobs(target: ProviderTarget): boolean {
