@@ -102,7 +102,7 @@ abstract class OpenAiGenerationRequestDto extends SamplingFieldsDto {
   @Max(MAX_OUTPUT_TOKENS)
   max_tokens?: number;
 
-  @ApiPropertyOptional({ minimum: 0, maximum: 2, example: 0.7 })
+  @ApiPropertyOptional({ minimum: 0, maximum: 2, example: 0.7, description: 'Honoured, or the model is not eligible (Anthropic takes none: docs/parameters.md)' })
   @IsOptional()
   @IsNumber({ allowNaN: false, allowInfinity: false })
   @Min(0)
