@@ -47,7 +47,7 @@ function stopList(stop: string | string[] | undefined): string[] | undefined {
   return typeof stop === 'string' ? [stop] : stop;
 }
 
-/** Unset fields are left out, so that "does the request carry this hint" is a key lookup. */
+/** Unset fields are left out, so that listing the parameters (as the no-candidate message does) names only those the request set. */
 function definedOnly<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }

@@ -23,7 +23,8 @@ describe('sampling parameters and hints', () => {
     service = await startTestApp({ LOCAL_MODEL_PATH: TINY_MODEL });
     // `probe` is a capability only these two have, so that `auto` chooses between them alone; Claude ranks first.
     await registerModel(service, { model_id: 'p-gpt', provider: 'openai', capabilities: ['chat', 'probe'], api_url: openai.url, api_key: 'sk-x', quality: 0.3 });
-    await registerModel(service, { model_id: 'p-claude', provider: 'anthropic', capabilities: ['chat', 'probe'], api_url: anthropic.url, api_key: 'sk-ant-x', quality: 0.95 });
+    await registerModel(service, { model_id: 'p-claude', provider: 'anthropic', capabilities: ['chat', 'probe', 'claude_only'], api_url: anthropic.url, api_key: 'sk-ant-x', quality: 0.95 });
+    await registerModel(service, { model_id: 'p-legacy', provider: 'openai', capabilities: ['completion'], api_url: openai.url, api_key: 'sk-x', options: { completions_api: true } });
     await registerModel(service, { model_id: 'p-llama', provider: 'ollama', capabilities: ['chat', 'completion'], api_url: ollama.url, options: { model: 'llama3' } });
     client = new OpenAI({ baseURL: `${service.baseUrl}/v1`, apiKey: 'unused', maxRetries: 0 });
   });
@@ -76,6 +77,28 @@ describe('sampling parameters and hints', () => {
 
     expect(openai.requests[0].body.seed).toBe(1);
     expect(response.headers.get('x-ignored-params')).toBeNull();
+  });
+
+  it("names the hints OpenAI's legacy completions endpoint does not take, and passes the rest", async () => {
+    const { status, headers } = await request(service.baseUrl, 'POST', '/v1/completions', {
+      body: { model: 'p-legacy', prompt: 'Once', stop: ['.'], seed: 4, reasoning_effort: 'high', service_tier: 'auto' },
+    });
+
+    expect(status).toBe(200);
+    expect(openai.requests[0].path).toBe('/v1/completions');
+    expect(openai.requests[0].body).toMatchObject({ stop: ['.'], seed: 4 });
+    expect(openai.requests[0].body).not.toHaveProperty('reasoning_effort');
+    expect(headers.get('x-ignored-params')).toBe('reasoning_effort,service_tier');
+  });
+
+  it('answers 503 with the parameter as the reason when no model can honour it', async () => {
+    const { status, body } = await request(service.baseUrl, 'POST', '/api/models/chat', {
+      body: { messages: [{ role: 'user', content: 'hi' }], requirements: { capabilities: ['claude_only'] }, top_p: 0.5 },
+    });
+
+    expect(status).toBe(503);
+    expect(body.error.message).toContain('honouring top_p');
+    expect(body.error.details.rejected).toContainEqual({ model_id: 'p-claude', reason: expect.stringContaining('top_p cannot be honoured') });
   });
 
   it('sends stop as stop_sequences and user as metadata.user_id to Anthropic, and names the hints it cannot take', async () => {
