@@ -4,6 +4,7 @@ import type { Response } from 'express';
 import { ValidationFailed } from '../common/errors/domain-error';
 import { toDomainError } from '../common/filters/to-domain-error';
 import { abortOnDisconnect } from '../common/http/abort-on-disconnect';
+import { IGNORED_PARAMS_HEADER, ignoredParamsHeader } from '../common/http/ignored-params';
 import { REQUEST_ID_HEADER, requestIdOf } from '../common/http/request-id.middleware';
 import { SseStream } from '../common/http/sse';
 import { ApiErrorResponses } from '../common/swagger/api-error-responses';
@@ -25,9 +26,20 @@ const requestIdHeader = ApiHeader({
   description: 'Choose the request id (1-64 of A-Za-z0-9_-; a duplicate is a 409); echoed in the response header',
 });
 
+const IGNORED_PARAMS_DESCRIPTION =
+  `Hints (seed, presence_penalty, frequency_penalty, logit_bias, user, reasoning_effort, service_tier, parallel_tool_calls) that the ` +
+  `answering model's provider does not take are named, comma-separated and sorted, in the ${IGNORED_PARAMS_HEADER} response header; ` +
+  'on a stream, whose headers go out before the first provider call, it names what any candidate would ignore. ' +
+  'stop, top_p, temperature and max_tokens are honoured or the model is not eligible (a named model answers 422). See docs/parameters.md. ';
+
+const ignoredParamsHeaderDoc = {
+  [IGNORED_PARAMS_HEADER]: { description: 'Hints the answering provider did not get, comma-separated and sorted', schema: { type: 'string' } },
+};
+
 const preferHeader = ApiHeader({ name: 'Prefer', required: false, description: '`respond-async` queues the request and answers 202' });
 
 const STREAM_DESCRIPTION =
+  IGNORED_PARAMS_DESCRIPTION +
   'With `"stream": true` the answer is Server-Sent Events: `start` (`{"request_id"}`), `delta` (`{"content"}`) in order, ' +
   'then `done` with the full response body, or `error` with the error body. A client that disconnects cancels the request.';
 
@@ -47,7 +59,7 @@ export class InferenceController {
   @requestIdHeader
   @preferHeader
   @ApiOperation({ summary: 'Generate a completion from a text prompt', description: STREAM_DESCRIPTION })
-  @ApiOkResponse({ type: CompletionView })
+  @ApiOkResponse({ type: CompletionView, headers: ignoredParamsHeaderDoc })
   @ApiAcceptedResponse({ type: QueuedView, description: 'Queued (Prefer: respond-async or "async": true)' })
   @ApiErrorResponses(415)
   async completion(@Body() dto: CompletionRequestDto, @Headers('prefer') prefer: string | undefined, @Res() response: Response): Promise<void> {
@@ -60,7 +72,7 @@ export class InferenceController {
   @requestIdHeader
   @preferHeader
   @ApiOperation({ summary: 'Generate the next message of a chat', description: STREAM_DESCRIPTION })
-  @ApiOkResponse({ type: CompletionView })
+  @ApiOkResponse({ type: CompletionView, headers: ignoredParamsHeaderDoc })
   @ApiAcceptedResponse({ type: QueuedView, description: 'Queued (Prefer: respond-async or "async": true)' })
   @ApiErrorResponses(415)
   async chat(@Body() dto: ChatRequestDto, @Headers('prefer') prefer: string | undefined, @Res() response: Response): Promise<void> {
@@ -91,8 +103,9 @@ function accepted(response: Response, view: QueuedView): void {
 async function respond(dto: InferenceRequestDto, response: Response, run: (control: RunControl) => Promise<CompletionView>): Promise<void> {
   const requestId = requestIdOf(response)!;
   const signal = abortOnDisconnect(response);
+  const onIgnoredParams = ignoredParamsHeader(response);
   if (!dto.stream) {
-    response.status(200).json(await run({ requestId, signal }));
+    response.status(200).json(await run({ requestId, signal, onIgnoredParams }));
     return;
   }
 
@@ -101,6 +114,7 @@ async function respond(dto: InferenceRequestDto, response: Response, run: (contr
     const view = await run({
       requestId,
       signal,
+      onIgnoredParams,
       onStart: () => sse.send('start', { request_id: requestId }),
       onDelta: (content) => sse.send('delta', { content }),
     });

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { DomainError, ValidationFailed } from '../common/errors/domain-error';
 import { ErrorCode } from '../common/errors/error-code';
@@ -8,6 +8,7 @@ import { InstanceLease } from '../instances/instance-lease.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { PerformanceService } from '../performance/performance.service';
 import { estimateCost } from '../providers/cost';
+import { endpointOf, ignoredHints } from '../providers/generation-params';
 import { ProviderError, ProviderErrorCode } from '../providers/provider-error';
 import { FailedAttempt, failedAttempt } from '../providers/provider-failure';
 import { GenerationResult } from '../providers/provider.types';
@@ -38,6 +39,8 @@ type Stop = 'max_attempts' | 'request_timeout';
  */
 @Injectable()
 export class InferenceService {
+  private readonly logger = new Logger(InferenceService.name);
+
   constructor(
     @InjectConfig() private readonly config: AppConfig,
     private readonly routing: RoutingService,
@@ -91,6 +94,7 @@ export class InferenceService {
         minQuality: job.dto.requirements?.min_quality_score,
         reliability: job.dto.requirements?.reliability,
         maxCostPer1k: job.dto.requirements?.max_cost_per_1k,
+        params: job.answerParams,
       },
     });
   }
@@ -127,6 +131,8 @@ export class InferenceService {
     const flight = this.inFlight.start(control.requestId, control.signal);
     try {
       await this.requests.insert(rowOf(job, control.requestId, createdAt), 'running', this.lease.id);
+      // A stream's headers go out with its start, before the answering model is known: they name what any candidate would ignore.
+      control.onIgnoredParams?.(unionOf(candidates.map((candidate) => ignoredFor(candidate, job))));
       control.onStart?.();
       return await this.execute(job, { ...control, signal: flight.signal }, candidates, createdAt, started);
     } finally {
@@ -166,11 +172,14 @@ export class InferenceService {
       signal: control.signal,
       // Whole milliseconds, at least one: AbortSignal.timeout takes nothing else.
       timeoutMs: Math.max(1, Math.floor(Math.min(this.config.providers.timeoutMs, timeoutMs))),
+      ...job.sampling,
       maxTokens: job.dto.max_tokens,
       temperature: job.temperature,
     };
-    // A prompt goes to a completion endpoint where the model has one; a chat model reads it as one user message.
-    const asCompletion = job.prompt !== null && candidate.model.capabilities.includes('completion');
+    const asCompletion = servedAsCompletion(candidate, job);
+    const ignored = ignoredFor(candidate, job);
+    control.onIgnoredParams?.(ignored);
+    if (ignored.length > 0) this.logger.log('Hints not passed: the provider does not take them', { model_id: candidate.model.id, ignored_params: ignored.join(',') });
     if (!control.onDelta) {
       return asCompletion
         ? adapter.complete(candidate.target, { ...params, prompt: job.prompt! })
@@ -236,6 +245,19 @@ export class InferenceService {
       completion: result.usage.completionTokens ?? (await count(result.content)),
     };
   }
+}
+
+/** A prompt goes to a completion endpoint where the model has one; a chat model reads it as one user message. */
+function servedAsCompletion(candidate: PlannedCandidate, job: Job): boolean {
+  return job.prompt !== null && candidate.model.capabilities.includes('completion');
+}
+
+function ignoredFor(candidate: PlannedCandidate, job: Job): string[] {
+  return ignoredHints(endpointOf(candidate.model.provider, candidate.target, servedAsCompletion(candidate, job)), job.sampling);
+}
+
+function unionOf(lists: string[][]): string[] {
+  return [...new Set(lists.flat())].sort();
 }
 
 function cancelledResult(partialContent: string): GenerationResult {

@@ -1,5 +1,6 @@
 import type { RequestTimer } from '../metrics/request-timer';
-import type { ChatMessage } from '../providers/provider.types';
+import type { AnswerParams } from '../providers/generation-params';
+import type { ChatMessage, SamplingParams } from '../providers/provider.types';
 import type { ChatRequestDto, CompletionRequestDto, InferenceRequestDto } from './dto/inference-request.dto';
 import type { RequestKind } from './inference-request';
 
@@ -12,6 +13,11 @@ export interface RunControl {
   onDelta?: (content: string) => void;
   /** Called once the request is accepted and recorded, before any provider call. */
   onStart?: () => void;
+  /**
+   * The hints a provider will not get (sorted request field names): before `onStart` for every
+   * candidate together, then before each provider call for that call's model.
+   */
+  onIgnoredParams?: (names: string[]) => void;
 }
 
 /** A request as it waits in the queue: which endpoint it came through and its validated body. */
@@ -33,6 +39,10 @@ export interface Job {
   prompt: string | null;
   promptText: string;
   temperature: number | undefined;
+  /** `stop`, `top_p` and the hints, as adapters take them. */
+  sampling: SamplingParams;
+  /** What the request asks that changes the answer, for the router's eligibility check. */
+  answerParams: AnswerParams;
   /** Times the request and its provider calls, for metrics. */
   timer: RequestTimer;
 }

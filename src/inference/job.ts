@@ -1,6 +1,8 @@
 import { RequestTimer } from '../metrics/request-timer';
+import { SamplingParams } from '../providers/provider.types';
 import { DEFAULT_TASK_TYPE } from '../performance/task-types';
 import { defaultTemperature } from '../routing/ranking';
+import { SamplingFieldsDto } from './dto/sampling-fields.dto';
 import { InferenceRequest } from './inference-request';
 import { RunningRequest } from './inference.repository';
 import { Job, QueuedRequest } from './inference.types';
@@ -20,8 +22,34 @@ export function toJob(request: QueuedRequest, timer: RequestTimer): Job {
     prompt,
     promptText: prompt ?? promptTextOf(messages),
     temperature: dto.temperature ?? defaultTemperature(dto.requirements?.creativity, dto.requirements?.reliability),
+    sampling: samplingOf(dto),
+    answerParams: definedOnly({ temperature: dto.temperature, top_p: dto.top_p, stop: stopList(dto.stop) }),
     timer,
   };
+}
+
+function samplingOf(dto: SamplingFieldsDto): SamplingParams {
+  return definedOnly({
+    stop: stopList(dto.stop),
+    topP: dto.top_p,
+    seed: dto.seed,
+    presencePenalty: dto.presence_penalty,
+    frequencyPenalty: dto.frequency_penalty,
+    logitBias: dto.logit_bias,
+    user: dto.user,
+    reasoningEffort: dto.reasoning_effort,
+    serviceTier: dto.service_tier,
+    parallelToolCalls: dto.parallel_tool_calls,
+  });
+}
+
+function stopList(stop: string | string[] | undefined): string[] | undefined {
+  return typeof stop === 'string' ? [stop] : stop;
+}
+
+/** Unset fields are left out, so that listing the parameters (as the no-candidate message does) names only those the request set. */
+function definedOnly<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
 
 /** The row a request starts with. */

@@ -4,6 +4,7 @@ import type { Response } from 'express';
 import { Clock } from '../common/clock';
 import { toDomainError } from '../common/filters/to-domain-error';
 import { abortOnDisconnect } from '../common/http/abort-on-disconnect';
+import { IGNORED_PARAMS_HEADER, ignoredParamsHeader } from '../common/http/ignored-params';
 import { REQUEST_ID_HEADER, requestIdOf } from '../common/http/request-id.middleware';
 import { CompletionView } from '../inference/dto/completion.view';
 import { RunControl } from '../inference/inference.types';
@@ -63,13 +64,17 @@ const answerHeaders = {
   [REQUEST_ID_HEADER]: { description: 'The request id (= `id`): feedback and cancel take it', schema: { type: 'string' } },
   [MODEL_ID_HEADER]: { description: 'The model that answered (not on streams: see the last chunks)', schema: { type: 'string' } },
   [ESTIMATED_COST_HEADER]: { description: 'Estimated cost in USD (not on streams: see the usage chunk)', schema: { type: 'string' } },
+  [IGNORED_PARAMS_HEADER]: { description: 'Hints the answering provider did not get, comma-separated and sorted (streams too)', schema: { type: 'string' } },
 };
 
 const FIELDS_DESCRIPTION =
-  'Fields this gateway does not apply are accepted and ignored (top_p, frequency_penalty, presence_penalty, stop, seed, ' +
-  'logit_bias, tool_choice, parallel_tool_calls, service_tier, store, reasoning_effort, prompt_cache_key, suffix, any ' +
-  'other unknown field). Refused with 400, since ignoring them would change the answer: n or best_of above 1, tools, ' +
-  'functions, response_format other than text, logprobs, echo, tool/function messages, non-text content parts. ';
+  'stop, top_p, temperature and max_tokens/max_completion_tokens are honoured, or the model is not eligible: a named model ' +
+  'answers 422 model_cannot_serve with `param` naming the field, `auto` routes to models that honour them. Hints (seed, ' +
+  'presence_penalty, frequency_penalty, logit_bias, user, reasoning_effort, service_tier, parallel_tool_calls) are passed ' +
+  `to providers that take them; the rest are named in the ${IGNORED_PARAMS_HEADER} response header (docs/parameters.md). ` +
+  'Unknown fields are accepted and dropped (tool_choice, store, prompt_cache_key, suffix, ...). Refused with 400, since ' +
+  'ignoring them would change the answer: n or best_of above 1, tools, functions, response_format other than text, ' +
+  'logprobs, echo, tool/function messages, non-text content parts. ';
 
 const STREAM_DESCRIPTION =
   FIELDS_DESCRIPTION +
@@ -169,8 +174,9 @@ export class OpenAiCompatController {
   }
 }
 
+/** A stream's headers go out with its first chunk, after the answering model is called, so its header is exact too. */
 function controlFor(response: Response): RunControl {
-  return { requestId: requestIdOf(response)!, signal: abortOnDisconnect(response) };
+  return { requestId: requestIdOf(response)!, signal: abortOnDisconnect(response), onIgnoredParams: ignoredParamsHeader(response) };
 }
 
 function sendAnswer<T>(response: Response, view: CompletionView, toOpenAi: (view: CompletionView) => T): void {

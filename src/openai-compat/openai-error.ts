@@ -81,6 +81,7 @@ function messageOf(error: DomainError): string {
 function paramOf(error: DomainError): string | null {
   const fields = fieldsOf(error);
   if (fields) return Object.keys(fields)[0] ?? null;
+  if (typeof error.details.param === 'string') return error.details.param;
   if (error.code === ErrorCode.ModelNotFound || error.code === ErrorCode.ModelCannotServe) return 'model';
   return null;
 }

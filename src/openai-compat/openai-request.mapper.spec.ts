@@ -117,6 +117,18 @@ describe('toCompletionRequest', () => {
       model_id: 'stories260k',
       max_tokens: 8,
       metadata: { user_id: 'u' },
+      user: 'u',
+    });
+  });
+
+  it('keeps stop, top_p and the hints, leaving out the ones sent as null', () => {
+    const body = { model: 'auto', prompt: 'Once', stop: 'END', top_p: 0.5, seed: 3, logit_bias: { '1': 2 }, service_tier: null };
+    expect(toCompletionRequest(body as unknown as Parameters<typeof toCompletionRequest>[0], {})).toEqual({
+      prompt: 'Once',
+      stop: 'END',
+      top_p: 0.5,
+      seed: 3,
+      logit_bias: { '1': 2 },
     });
   });
 });

@@ -2,6 +2,7 @@ import { ValidationFailed } from '../common/errors/domain-error';
 import { IDENTIFIER } from '../common/validation/is-score-map';
 import { EmbeddingsRequestDto } from '../embeddings/dto/embeddings.dto';
 import { ChatRequestDto, CompletionRequestDto, RequestMetadataDto, RequirementsDto } from '../inference/dto/inference-request.dto';
+import { SamplingFieldsDto } from '../inference/dto/sampling-fields.dto';
 import { ChatMessage } from '../providers/provider.types';
 import { OpenAiChatMessageDto, OpenAiChatRequestDto, OpenAiCompletionRequestDto, OpenAiEmbeddingsRequestDto } from './dto/openai-request.dto';
 import { contentText, textList } from './dto/openai-validators';
@@ -79,6 +80,7 @@ export function parseModel(model: string): { modelId?: string; taskType?: string
 export function toChatRequest(body: OpenAiChatRequestDto, hints: RoutingHints): ChatRequestDto {
   return {
     ...routingFields(body.model, hints),
+    ...samplingFields(body),
     ...definedOnly({
       max_tokens: body.max_completion_tokens ?? body.max_tokens,
       temperature: body.temperature,
@@ -91,6 +93,7 @@ export function toChatRequest(body: OpenAiChatRequestDto, hints: RoutingHints): 
 export function toCompletionRequest(body: OpenAiCompletionRequestDto, hints: RoutingHints): CompletionRequestDto {
   return {
     ...routingFields(body.model, hints),
+    ...samplingFields(body),
     ...definedOnly({ max_tokens: body.max_tokens, temperature: body.temperature, metadata: metadataOf(body.user) }),
     prompt: textList(body.prompt)[0],
   };
@@ -124,6 +127,24 @@ function routingFields(model: string, hints: RoutingHints): Pick<ChatRequestDto,
     requirements: Object.keys(requirements).length > 0 ? requirements : undefined,
     fallback: hints.fallback,
   });
+}
+
+const SAMPLING_FIELDS = [
+  'stop',
+  'top_p',
+  'seed',
+  'presence_penalty',
+  'frequency_penalty',
+  'logit_bias',
+  'user',
+  'reasoning_effort',
+  'service_tier',
+  'parallel_tool_calls',
+] as const satisfies readonly (keyof SamplingFieldsDto)[];
+
+/** The same fields as on `/api/models/*`; OpenAI clients send `null` for "unset", which is left out like an absent field. */
+function samplingFields(body: SamplingFieldsDto): SamplingFieldsDto {
+  return Object.fromEntries(SAMPLING_FIELDS.flatMap((field) => (body[field] == null ? [] : [[field, body[field]]])));
 }
 
 function metadataOf(user: string | undefined, metadata: { project_id?: string; task_id?: string } = {}): RequestMetadataDto | undefined {

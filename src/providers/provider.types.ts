@@ -46,7 +46,36 @@ export interface CallControl {
   timeoutMs: number;
 }
 
-export interface GenerationParams {
+export const REASONING_EFFORTS = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh'] as const;
+export type ReasoningEffort = (typeof REASONING_EFFORTS)[number];
+
+export const SERVICE_TIERS = ['auto', 'default', 'flex', 'scale', 'priority'] as const;
+export type ServiceTier = (typeof SERVICE_TIERS)[number];
+
+/**
+ * What a caller may ask of a generation besides `maxTokens` and `temperature`, in the adapters'
+ * camelCase. `stop` and `topP` shape the answer; the rest are hints (see `HINTS`).
+ */
+export interface SamplingParams {
+  stop?: string[];
+  topP?: number;
+  seed?: number;
+  presencePenalty?: number;
+  frequencyPenalty?: number;
+  /** Token id (as a decimal string) to a bias of -100..100, in the OpenAI tokenizer's ids. */
+  logitBias?: Record<string, number>;
+  /** The caller's end-user id, for the provider's abuse detection. */
+  user?: string;
+  reasoningEffort?: ReasoningEffort;
+  serviceTier?: ServiceTier;
+  parallelToolCalls?: boolean;
+}
+
+/**
+ * Adapters honour `maxTokens`, `temperature`, `topP` and `stop` (where `answerParamProblem` says a
+ * provider cannot, the router never sends them there) and pass the hints their endpoint takes.
+ */
+export interface GenerationParams extends SamplingParams {
   maxTokens?: number;
   temperature?: number;
 }

@@ -1,5 +1,6 @@
 import { ModelEntity } from '../models/model.entity';
 import { meanScores, ModelScores, ScorePosterior } from '../performance/scoring';
+import { answerParamProblem, AnswerParams } from '../providers/generation-params';
 import { Random } from './random-source';
 import { sampleBeta } from './thompson';
 
@@ -13,6 +14,8 @@ export interface RoutingNeeds {
   maxTokens: number | undefined;
   minQuality: number | undefined;
   reliability: number | undefined;
+  /** What the request asks that changes the answer: a provider that cannot honour it is not eligible. */
+  params?: AnswerParams;
   /** `requirements.max_cost_per_1k`: the most the request may cost per 1K tokens (USD), at its expected mix of input and output. */
   maxCostPer1k?: number;
 }
@@ -52,6 +55,11 @@ export function capabilityProblem(model: ModelEntity, needs: RoutingNeeds): stri
     return `max_tokens ${needs.maxTokens} exceeds its token limit ${model.tokenLimit}`;
   }
   return null;
+}
+
+/** The request field the model's provider cannot honour, and why; or null. */
+export function paramProblem(model: ModelEntity, needs: RoutingNeeds): { param: string; reason: string } | null {
+  return needs.params ? answerParamProblem(model.provider, needs.params) : null;
 }
 
 /** Why the request's budget excludes the model, or null. */

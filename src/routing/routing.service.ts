@@ -18,6 +18,7 @@ import {
   costProblem,
   expectedCost,
   expectedTokens,
+  paramProblem,
   rank,
   RankingPolicy,
   Rejection,
@@ -144,6 +145,8 @@ export class RoutingService {
     const model = await this.models.get(modelId);
     const problem = capabilityProblem(model, request.needs);
     if (problem) throw new ModelCannotServe(model.id, problem);
+    const param = paramProblem(model, request.needs);
+    if (param) throw new ModelCannotServe(model.id, param.reason, param.param);
     const resolution = this.providers.resolve(model);
     if (!resolution.available) return { model_id: model.id, reason: resolution.reason };
     const overflow = await this.contextOverflow(model, resolution.target, request);
@@ -177,7 +180,7 @@ export class RoutingService {
 
   /** Why a model is not a candidate, or the candidate. The circuit is asked last: a half-open one hands out its trial (unless only peeked at). */
   private async filter(model: ModelEntity, request: Planning, claimTrial: boolean): Promise<string | PlannedCandidate> {
-    const problem = capabilityProblem(model, request.needs) ?? costProblem(model, request.needs);
+    const problem = capabilityProblem(model, request.needs) ?? paramProblem(model, request.needs)?.reason ?? costProblem(model, request.needs);
     if (problem) return problem;
     const resolution = this.providers.resolve(model);
     if (!resolution.available) return `unavailable: ${resolution.reason}`;
@@ -219,5 +222,7 @@ function describeNeeds(needs: RoutingNeeds): string {
   if (needs.allOf.length > 0) parts.push(`capabilities ${needs.allOf.join(', ')}`);
   if (needs.minQuality !== undefined) parts.push(`min_quality_score ${needs.minQuality}`);
   if (needs.maxCostPer1k !== undefined) parts.push(`max_cost_per_1k ${needs.maxCostPer1k}`);
+  const params = Object.keys(needs.params ?? {});
+  if (params.length > 0) parts.push(`honouring ${params.join(', ')}`);
   return parts.join('; ');
 }

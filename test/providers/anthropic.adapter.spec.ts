@@ -70,6 +70,15 @@ describe('AnthropicAdapter against a fake Anthropic server', () => {
       expect(streamed.body).toMatchObject({ stream: true, system: 'Be brief.\n\nAnswer in English.', messages: whole.body.messages });
     });
 
+    it('sends stop as stop_sequences and user as metadata.user_id, and nothing for the hints it cannot take', async () => {
+      await adapter.chat(target(), chat({ temperature: 0.3, stop: ['END', '\n\n'], topP: 0.5, seed: 7, presencePenalty: 0.4, frequencyPenalty: -0.3, logitBias: { '50256': -100 }, user: 'user-9', reasoningEffort: 'low' as const, serviceTier: 'flex' as const, parallelToolCalls: false }));
+
+      const { body } = server().requests[0];
+      expect(body.stop_sequences).toEqual(['END', '\n\n']);
+      expect(body.metadata).toEqual({ user_id: 'user-9' });
+      expect(Object.keys(body).sort()).toEqual(['max_tokens', 'messages', 'metadata', 'model', 'stop_sequences', 'system']);
+    });
+
     it('leaves out the system parameter when there is no system message', async () => {
       await adapter.chat(target(), chat({ messages: [{ role: 'user', content: 'hi' }] }));
 

@@ -77,6 +77,28 @@ describe('LocalAdapter with a real GGUF model', () => {
       expect(second.content).toBe(first.content);
     });
 
+    it('ends before a stop sequence that the greedy continuation contains, streamed or not, none of it sent', async () => {
+      const call = completion({ temperature: 0, stop: ['little', 'never'] });
+      const result = await adapter.complete(target(), call);
+      const deltas: string[] = [];
+      for await (const chunk of adapter.streamComplete(target(), call)) if (chunk.type === 'delta') deltas.push(chunk.content);
+
+      expect(result.content).toBe(', there was a ');
+      expect(result.finishReason).toBe('stop');
+      expect(deltas.join('')).toBe(result.content);
+    });
+
+    it('samples reproducibly with a seed at temperature 1, and top_p 0 is greedy', async () => {
+      const sampled = (seed: number) => adapter.complete(target(), completion({ temperature: 1, seed, maxTokens: 16 }));
+      const greedy = await adapter.complete(target(), completion({ temperature: 0, maxTokens: 16 }));
+      const runs = await Promise.all([1, 1, 2, 3, 4].map(sampled));
+
+      expect(runs[1].content).toBe(runs[0].content);
+      expect(new Set(runs.map((run) => run.content)).size).toBeGreaterThan(1);
+      const nucleus = await adapter.complete(target(), completion({ temperature: 1, topP: 0, seed: 9, maxTokens: 16 }));
+      expect(nucleus.content).toBe(greedy.content);
+    });
+
     it("counts the prompt as fed (beginning-of-sequence token included) and every generated token, with the model's tokenizer", async () => {
       const result = await adapter.complete(target(), completion({ maxTokens: 10 }));
 

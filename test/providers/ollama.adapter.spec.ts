@@ -70,6 +70,22 @@ describe('OllamaAdapter against a fake Ollama server', () => {
       ]);
     });
 
+    it('sends stop, top_p, seed and the penalties as model options, and nothing for the hints it cannot take', async () => {
+      await adapter.complete(target(), completionCall({ maxTokens: 9, temperature: 0.1, stop: ['END', '\n\n'], topP: 0.5, seed: 7, presencePenalty: 0.4, frequencyPenalty: -0.3, logitBias: { '50256': -100 }, user: 'user-9', reasoningEffort: 'low' as const, serviceTier: 'flex' as const, parallelToolCalls: false }));
+
+      const { body } = ollama().requests[0];
+      expect(body?.options).toEqual({
+        num_predict: 9,
+        temperature: 0.1,
+        stop: ['END', '\n\n'],
+        top_p: 0.5,
+        seed: 7,
+        presence_penalty: 0.4,
+        frequency_penalty: -0.3,
+      });
+      expect(Object.keys(body ?? {}).sort()).toEqual(['logprobs', 'model', 'options', 'prompt', 'stream']);
+    });
+
     it('sends a prompt to /api/generate and leaves unset parameters to the model', async () => {
       ollama().behave(MODEL, { reply: 'Rayleigh scattering.' });
 

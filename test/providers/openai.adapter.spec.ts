@@ -70,6 +70,41 @@ describe('OpenAiAdapter against a fake OpenAI server', () => {
       });
     });
 
+    it('sends stop, top_p and every hint chat takes under its OpenAI name, parallel_tool_calls left out', async () => {
+      await adapter.chat(target(), chat({ stop: ['END', '\n\n'], topP: 0.5, seed: 7, presencePenalty: 0.4, frequencyPenalty: -0.3, logitBias: { '50256': -100 }, user: 'user-9', reasoningEffort: 'low' as const, serviceTier: 'flex' as const, parallelToolCalls: false }));
+
+      expect(server().requests[0].body).toMatchObject({
+        stop: ['END', '\n\n'],
+        top_p: 0.5,
+        seed: 7,
+        presence_penalty: 0.4,
+        frequency_penalty: -0.3,
+        logit_bias: { '50256': -100 },
+        user: 'user-9',
+        reasoning_effort: 'low',
+        service_tier: 'flex',
+      });
+      expect(server().requests[0].body).not.toHaveProperty('parallel_tool_calls');
+    });
+
+    it('sends stop, top_p and the hints the legacy completions endpoint takes, and no others', async () => {
+      await adapter.complete(target({ options: { completions_api: true } }), completion({ maxTokens: 4, stop: ['END', '\n\n'], topP: 0.5, seed: 7, presencePenalty: 0.4, frequencyPenalty: -0.3, logitBias: { '50256': -100 }, user: 'user-9', reasoningEffort: 'low' as const, serviceTier: 'flex' as const, parallelToolCalls: false }));
+
+      expect(server().requests[0].body).toEqual({
+        model: MODEL,
+        prompt: 'Once upon a time',
+        max_tokens: 4,
+        logprobs: 1,
+        stop: ['END', '\n\n'],
+        top_p: 0.5,
+        seed: 7,
+        presence_penalty: 0.4,
+        frequency_penalty: -0.3,
+        logit_bias: { '50256': -100 },
+        user: 'user-9',
+      });
+    });
+
     it('asks for the usage at the end of a stream', async () => {
       await collect(adapter.streamChat(target(), chat()));
 

@@ -61,7 +61,8 @@ export class ModelNotFound extends DomainError {
 }
 
 export class ModelCannotServe extends DomainError {
-  constructor(modelId: string, reason: string) {
-    super(ErrorCode.ModelCannotServe, `Model "${modelId}" cannot serve this request: ${reason}`, { model_id: modelId });
+  /** `param`: the request field the model cannot honour, when one is at fault. */
+  constructor(modelId: string, reason: string, param?: string) {
+    super(ErrorCode.ModelCannotServe, `Model "${modelId}" cannot serve this request: ${reason}`, { model_id: modelId, ...(param ? { param } : {}) });
   }
 }

@@ -1,9 +1,11 @@
-import { Body, Controller, INestApplication, Logger, MiddlewareConsumer, Module, NestModule, Post } from '@nestjs/common';
+import { Body, Controller, INestApplication, Logger, MiddlewareConsumer, Module, NestModule, Post, Res } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
+import type { Response } from 'express';
 import { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LogLevel } from '../../config/app-config';
+import { ignoredParamsHeader } from '../http/ignored-params';
 import { RequestIdMiddleware } from '../http/request-id.middleware';
 import { AppLogger } from './app-logger';
 import { requestLogging } from './request-logging.middleware';
@@ -17,6 +19,13 @@ class ProbeController {
   async probe(@Body() body: { name: string }): Promise<{ ok: true }> {
     await sleep(5);
     this.logger.warn(`probing ${body.name}`);
+    return { ok: true };
+  }
+
+  /** Sets the header as the inference controllers do for hints a provider did not get. */
+  @Post('hinted')
+  hinted(@Res({ passthrough: true }) response: Response): { ok: true } {
+    ignoredParamsHeader(response)(['logit_bias', 'seed']);
     return { ok: true };
   }
 
@@ -100,6 +109,17 @@ describe('requestLogging', () => {
       expect(id).toMatch(/^[0-9a-f-]{36}$/);
       expect(service.request_id).toBe(id);
       expect(access.request_id).toBe(id);
+    });
+
+    it('names in the access line the hints the provider did not get, and nothing when there were none', async () => {
+      const before = probe.lines().length;
+      const accessBefore = probe.lines().filter((line) => line.context === 'HTTP').length;
+      await post(`${probe.url}/hinted`);
+      await post(`${probe.url}/probe`);
+      await linesOfRequest(probe.lines, accessBefore + 2);
+      const access = probe.lines().slice(before).filter((line) => line.context === 'HTTP');
+      expect(access[0]).toMatchObject({ path: '/hinted', ignored_params: 'logit_bias,seed' });
+      expect(access[1]).not.toHaveProperty('ignored_params');
     });
   });
 

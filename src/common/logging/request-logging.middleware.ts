@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { performance } from 'node:perf_hooks';
+import { IGNORED_PARAMS_HEADER } from '../http/ignored-params';
 import { REQUEST_ID_PATTERN } from '../http/request-id.middleware';
 import { AppLogger } from './app-logger';
 import { RequestContext, runInRequestContext } from './request-context';
@@ -39,11 +40,18 @@ function logWhenDone(logger: AppLogger, context: RequestContext, request: Reques
         path: withoutQuery(request.originalUrl),
         status: response.statusCode,
         duration_ms: Math.round((performance.now() - started) * 10) / 10,
+        ...ignoredParams(response),
         ...(finished ? {} : { aborted: true }),
       },
       ACCESS_LOG_CONTEXT,
     );
   });
+}
+
+/** Hints the provider did not get (see IGNORED_PARAMS_HEADER), so the line says what the answer did not take into account. */
+function ignoredParams(response: Response): { ignored_params?: string } {
+  const header = response.getHeader(IGNORED_PARAMS_HEADER);
+  return typeof header === 'string' ? { ignored_params: header } : {};
 }
 
 /** Query strings can carry anything, secrets included; the path is enough to know the route. */

@@ -21,6 +21,7 @@ import { IsNestedDto } from '../../common/validation/is-nested-dto';
 import { IDENTIFIER } from '../../common/validation/is-score-map';
 import { MODEL_ID_PATTERN } from '../../models/dto/register-model.dto';
 import { CHAT_ROLES, ChatRole } from '../../providers/provider.types';
+import { SamplingFieldsDto } from './sampling-fields.dto';
 
 export const MAX_TEXT_CHARS = 400_000;
 export const MAX_MESSAGES = 500;
@@ -105,22 +106,27 @@ export class RequestMetadataDto {
   task_id?: string;
 }
 
-/** Fields shared by completion and chat requests. */
-export abstract class InferenceRequestDto {
+/** Fields shared by completion and chat requests; the sampling parameters and hints are OpenAI's (`SamplingFieldsDto`). */
+export abstract class InferenceRequestDto extends SamplingFieldsDto {
   @ApiPropertyOptional({ example: 'gpt-4o-mini', description: 'A specific model; otherwise the router chooses' })
   @IsOptional()
   @IsString()
   @Matches(MODEL_ID_PATTERN, { message: 'model_id is not a valid model identifier' })
   model_id?: string;
 
-  @ApiPropertyOptional({ minimum: 1, example: 256 })
+  @ApiPropertyOptional({ minimum: 1, example: 256, description: 'Honoured: a model whose token limit is lower is not eligible' })
   @IsOptional()
   @IsInt()
   @Min(1)
   @Max(MAX_OUTPUT_TOKENS)
   max_tokens?: number;
 
-  @ApiPropertyOptional({ minimum: 0, maximum: 2, example: 0.7 })
+  @ApiPropertyOptional({
+    minimum: 0,
+    maximum: 2,
+    example: 0.7,
+    description: 'Honoured, or the model is not eligible (Anthropic takes none: docs/parameters.md); when unset, derived from requirements',
+  })
   @IsOptional()
   @IsNumber({ allowNaN: false, allowInfinity: false })
   @Min(0)

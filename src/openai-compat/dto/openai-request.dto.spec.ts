@@ -19,7 +19,7 @@ async function invalidFields(metatype: new () => unknown, body: unknown): Promis
 const chat = (patch: Record<string, unknown> = {}) => ({ model: 'auto', messages: [{ role: 'user', content: 'hi' }], ...patch });
 
 describe('OpenAI request validation', () => {
-  it('accepts what LangChain and the SDK send and drops the fields it does not use', async () => {
+  it('accepts what LangChain and the SDK send, keeps the sampling fields and drops the ones it does not know', async () => {
     const body = await validated(
       OpenAiChatRequestDto,
       chat({
@@ -44,7 +44,15 @@ describe('OpenAI request validation', () => {
       temperature: 0.5,
       n: 1,
       logprobs: false,
+      top_p: 1,
+      frequency_penalty: 0,
+      presence_penalty: 0,
+      stop: ['\n'],
+      seed: 1,
+      logit_bias: {},
+      parallel_tool_calls: false,
     });
+    expect(Object.keys(body)).not.toContain('include_obfuscation');
   });
 
   it.each([
@@ -59,6 +67,15 @@ describe('OpenAI request validation', () => {
     ['no messages', chat({ messages: [] }), ['messages']],
     ['a missing model', { messages: [{ role: 'user', content: 'hi' }] }, ['model']],
     ['temperature above 2', chat({ temperature: 3 }), ['temperature']],
+    ['top_p above 1', chat({ top_p: 1.5 }), ['top_p']],
+    ['more than 4 stop sequences', chat({ stop: ['a', 'b', 'c', 'd', 'e'] }), ['stop']],
+    ['an empty stop sequence', chat({ stop: '' }), ['stop']],
+    ['a stop sequence of 257 characters', chat({ stop: ['x'.repeat(257)] }), ['stop']],
+    ['a negative or fractional seed', chat({ seed: -1 }), ['seed']],
+    ['penalties outside -2..2', chat({ presence_penalty: 2.5, frequency_penalty: -3 }), ['frequency_penalty', 'presence_penalty']],
+    ['logit_bias with 301 entries', chat({ logit_bias: Object.fromEntries(Array.from({ length: 301 }, (_, i) => [String(i), 1])) }), ['logit_bias']],
+    ['logit_bias keyed by words or biased past 100', chat({ logit_bias: { hello: 1, '5': 101 } }), ['logit_bias']],
+    ['an unknown reasoning_effort or service_tier', chat({ reasoning_effort: 'max', service_tier: 'cheap' }), ['reasoning_effort', 'service_tier']],
   ])('refuses %s', async (_name, body, fields) => {
     expect(await invalidFields(OpenAiChatRequestDto, body)).toEqual(fields);
   });

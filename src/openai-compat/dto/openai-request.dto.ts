@@ -17,13 +17,15 @@ import {
 import { IsNestedDto } from '../../common/validation/is-nested-dto';
 import { MAX_DIMENSIONS, MAX_TEXT_LENGTH, MAX_TEXTS } from '../../embeddings/dto/embeddings.dto';
 import { MAX_MESSAGES, MAX_OUTPUT_TOKENS, MAX_TEXT_CHARS } from '../../inference/dto/inference-request.dto';
+import { SamplingFieldsDto } from '../../inference/dto/sampling-fields.dto';
 import { MODEL_ID_PATTERN } from '../../models/dto/register-model.dto';
 import { IsMessageContent, IsTextInput, MessageContent } from './openai-validators';
 
 /**
- * OpenAI's request bodies, validated leniently: fields this gateway does not use are accepted and
- * ignored (clients such as LangChain send many), while fields whose silent omission would change
- * the answer a caller expects (n > 1, tools, JSON mode, log-probabilities) are refused with a 400.
+ * OpenAI's request bodies, validated leniently: fields this gateway does not know are accepted and
+ * dropped (clients such as LangChain send many); sampling parameters and hints are served as on
+ * `/api/models/*` (docs/parameters.md); fields whose omission would change the answer a caller
+ * expects (n > 1, tools, JSON mode, log-probabilities) are refused with a 400.
  */
 
 /** `model`: a registered model id, `auto`, or `auto:<task_type>`. */
@@ -91,8 +93,8 @@ export class OpenAiChatMessageDto {
   content: MessageContent;
 }
 
-/** Fields chat and legacy completions share. */
-abstract class OpenAiGenerationRequestDto {
+/** Fields chat and legacy completions share; stop, top_p and the hints are defined once for both APIs. */
+abstract class OpenAiGenerationRequestDto extends SamplingFieldsDto {
   @ApiPropertyOptional({ minimum: 1, example: 256 })
   @IsOptional()
   @IsInt()
@@ -100,7 +102,7 @@ abstract class OpenAiGenerationRequestDto {
   @Max(MAX_OUTPUT_TOKENS)
   max_tokens?: number;
 
-  @ApiPropertyOptional({ minimum: 0, maximum: 2, example: 0.7 })
+  @ApiPropertyOptional({ minimum: 0, maximum: 2, example: 0.7, description: 'Honoured, or the model is not eligible (Anthropic takes none: docs/parameters.md)' })
   @IsOptional()
   @IsNumber({ allowNaN: false, allowInfinity: false })
   @Min(0)
@@ -116,12 +118,6 @@ abstract class OpenAiGenerationRequestDto {
   @IsOptional()
   @IsNestedDto(() => StreamOptionsDto)
   stream_options?: StreamOptionsDto;
-
-  @ApiPropertyOptional({ example: 'user-42', description: 'Recorded as the request metadata user_id' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(128)
-  user?: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 1, example: 1, description: 'Only 1' })
   @IsOptional()

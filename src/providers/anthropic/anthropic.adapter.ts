@@ -25,7 +25,9 @@ const DEFAULT_MAX_TOKENS = 1024;
  *
  * `target.options` it reads: `max_tokens`, the default output limit when the call sets none,
  * since Anthropic requires one. Anthropic returns no log-probabilities, so confidence is null.
- * `temperature` is not sent: the Messages API version this SDK speaks has no sampling parameters.
+ * The Messages API version this SDK speaks has no sampling parameters: a temperature derived from
+ * `requirements` is not sent, and the router keeps requests that set `temperature` or `top_p` away
+ * (`answerParamProblem`). `stop` is sent as `stop_sequences`, `user` as `metadata.user_id`.
  */
 @Injectable()
 export class AnthropicAdapter implements ProviderAdapter {
@@ -83,6 +85,8 @@ function messageParams(target: ProviderTarget, call: ChatCall): MessageCreatePar
     max_tokens: call.maxTokens ?? defaultMaxTokens(target),
     messages: call.messages.flatMap(conversationMessage),
     system: system.length > 0 ? system.join('\n\n') : undefined,
+    stop_sequences: call.stop,
+    metadata: call.user === undefined ? undefined : { user_id: call.user },
   };
 }
 

@@ -1,6 +1,6 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import type { LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp';
+import type { LlamaContextSequence, LlamaModel, SequenceEvaluateOptions, Token } from 'node-llama-cpp';
 import { CallSignal, confidenceFromLogprobs } from '../call-signal';
 import { ProviderError, ProviderErrorCode } from '../provider-error';
 import {
@@ -18,9 +18,11 @@ import {
   ProviderAdapter,
   ProviderTarget,
 } from '../provider.types';
+import { StopMatcher } from '../stop-matcher';
 import { textWindows } from '../text-windows';
 import { abortedCallError, LocalModelPool, LocalModelSettings } from './local-model-pool';
 import { errorMessage } from './node-llama-cpp';
+import { TextAssembler, TextOptions } from './text-assembler';
 
 /** Per sequence; small enough to keep memory and prompt evaluation modest on a CPU. */
 const DEFAULT_CONTEXT_SIZE = 1024;
@@ -39,9 +41,10 @@ const COUNT_WINDOW_CHARS = 8192;
  *
  * Generation is our own token loop over `LlamaContextSequence.evaluateWithMetadata` rather than
  * `LlamaCompletion`: only that lower-level API reports each sampled token's probability, which
- * gives a real confidence. Temperature 0 (the default) is greedy decoding; no repeat penalty is
- * applied. Generation stops on an end-of-generation token (`stop`), or at `maxTokens` or the end
- * of the context (`length`); the context is never shifted.
+ * gives a real confidence. Temperature 0 (the default) is greedy decoding; `topP`, `seed` and the
+ * presence and frequency penalties go to llama.cpp's sampler (`samplerOptions`). Generation stops
+ * on an end-of-generation token or a `stop` sequence (`stop`, the sequence not included), or at
+ * `maxTokens` or the end of the context (`length`); the context is never shifted.
  *
  * Chat does not use the model's chat template: the messages become a plain transcript (see
  * `transcript`), which any model, even one without a template, can continue.
@@ -118,7 +121,7 @@ export class LocalAdapter implements ProviderAdapter, OnApplicationShutdown {
       const limit = generationLimit(input.length, sequences.context.contextSize, call.maxTokens);
       const sequence = await sequences.acquire(callSignal);
       try {
-        yield* sample(sequence, input, { limit, temperature: call.temperature ?? 0, callSignal, output });
+        yield* sample(sequence, input, { limit, call, callSignal, output });
       } finally {
         sequences.release(sequence);
       }
@@ -128,31 +131,46 @@ export class LocalAdapter implements ProviderAdapter, OnApplicationShutdown {
   }
 }
 
-interface TextOptions {
-  /** Chat replies drop the space the model writes after `Assistant:`. */
-  trimLeadingWhitespace: boolean;
-}
-
 interface Sampling {
   limit: number;
-  temperature: number;
+  call: GenerationParams;
   callSignal: CallSignal;
   output: TextOptions;
+}
+
+/**
+ * llama.cpp's sampler settings for a call. Penalties use llama.cpp's formula, which is OpenAI's
+ * (a logit lowered by count x frequency + presence), over the tokens generated so far; its
+ * multiplicative repeat penalty stays off (1).
+ */
+function samplerOptions(call: GenerationParams, generated: () => Token[]): SequenceEvaluateOptions {
+  const penalised = call.presencePenalty !== undefined || call.frequencyPenalty !== undefined;
+  return {
+    temperature: call.temperature ?? 0,
+    topP: call.topP,
+    seed: call.seed,
+    repeatPenalty: penalised
+      ? { punishTokens: generated, penalty: 1, presencePenalty: call.presencePenalty, frequencyPenalty: call.frequencyPenalty }
+      : undefined,
+  };
 }
 
 /** Generates on one sequence: content deltas as tokens come, then the result. */
 async function* sample(
   sequence: LlamaContextSequence,
   input: Token[],
-  { limit, temperature, callSignal, output }: Sampling,
+  { limit, call, callSignal, output }: Sampling,
 ): AsyncGenerator<GenerationChunk> {
   // Keeps the part of the sequence's state that matches this prompt; at least one prompt token
   // must be evaluated anew for the model to predict the next.
   await sequence.adaptStateToTokens(input.slice(0, -1), false);
   const reused = sequence.nextTokenIndex;
-  const tokens = sequence.evaluateWithMetadata(input.slice(reused), { confidence: true }, { temperature });
+  const generated: Token[] = [];
+  const tokens = sequence.evaluateWithMetadata(input.slice(reused), { confidence: true }, samplerOptions(call, () => generated));
   const text = new TextAssembler(sequence.model, input, output);
+  const stops = new StopMatcher(call.stop ?? []);
   const probabilities: number[] = [];
+  let content = '';
   let finishReason: FinishReason = 'stop';
   try {
     for (;;) {
@@ -167,71 +185,28 @@ async function* sample(
       throwIfAborted(callSignal);
       if (step.done) break; // an end-of-generation token, which is not part of the content
       probabilities.push(step.value.confidence);
-      const delta = text.add(step.value.token);
+      generated.push(step.value.token);
+      const delta = stops.add(text.add(step.value.token));
+      content += delta;
       if (delta) yield { type: 'delta', content: delta };
+      if (stops.isStopped) break;
     }
   } finally {
     await tokens.return();
   }
-  const rest = text.flush();
+  const rest = stops.add(text.flush()) + stops.flush();
+  content += rest;
   if (rest) yield { type: 'delta', content: rest };
   yield {
     type: 'done',
     result: {
-      content: text.content,
+      content,
       finishReason,
       usage: { promptTokens: input.length, completionTokens: probabilities.length },
       confidence: confidenceFromLogprobs(probabilities.map(Math.log)),
       modelSpecific: { reused_prompt_tokens: reused },
     },
   };
-}
-
-const INCOMPLETE_CHARACTER = '\uFFFD';
-const MAX_TOKENS_PER_CHARACTER = 4;
-
-/**
- * Turns sampled tokens into text deltas. A token is decoded after the ones before it (the
- * tokenizer's spacing depends on them), and a character whose UTF-8 bytes span several tokens
- * waits until it is complete.
- */
-class TextAssembler {
-  content = '';
-  private readonly decoded: Token[];
-  private pending: Token[] = [];
-  private trimLeadingWhitespace: boolean;
-
-  constructor(
-    private readonly model: LlamaModel,
-    prompt: readonly Token[],
-    options: TextOptions,
-  ) {
-    this.decoded = [...prompt];
-    this.trimLeadingWhitespace = options.trimLeadingWhitespace;
-  }
-
-  add(token: Token): string {
-    this.pending.push(token);
-    const text = this.model.detokenize(this.pending, false, this.decoded);
-    if (text.endsWith(INCOMPLETE_CHARACTER) && this.pending.length < MAX_TOKENS_PER_CHARACTER) return '';
-    return this.take(text);
-  }
-
-  flush(): string {
-    return this.pending.length > 0 ? this.take(this.model.detokenize(this.pending, false, this.decoded)) : '';
-  }
-
-  private take(text: string): string {
-    this.decoded.push(...this.pending);
-    this.pending = [];
-    let delta = text;
-    if (this.trimLeadingWhitespace) {
-      delta = delta.trimStart();
-      this.trimLeadingWhitespace = delta === '';
-    }
-    this.content += delta;
-    return delta;
-  }
 }
 
 const ROLE_LABELS: Record<ChatRole, string> = { system: 'System', user: 'User', assistant: 'Assistant' };

@@ -103,7 +103,15 @@ function completionBody(target: ProviderTarget, call: CompletionCall): RequestBo
 
 /** Unset parameters are left out (JSON drops undefined) so that the model's own defaults apply. */
 function modelOptions(call: GenerationParams): RequestBody {
-  return { num_predict: call.maxTokens, temperature: call.temperature };
+  return {
+    num_predict: call.maxTokens,
+    temperature: call.temperature,
+    top_p: call.topP,
+    stop: call.stop,
+    seed: call.seed,
+    presence_penalty: call.presencePenalty,
+    frequency_penalty: call.frequencyPenalty,
+  };
 }
 
 function wantsLogprobs(target: ProviderTarget): boolean | undefined {

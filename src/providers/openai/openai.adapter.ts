@@ -3,6 +3,7 @@ import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUse
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
 import type { Completion, CompletionCreateParamsNonStreaming, CompletionUsage } from 'openai/resources/completions';
 import { confidenceFromLogprobs } from '../call-signal';
+import { usesCompletionsApi } from '../generation-params';
 import {
   ChatCall,
   CompletionCall,
@@ -10,6 +11,7 @@ import {
   EmbeddingResult,
   FinishReason,
   GenerationChunk,
+  GenerationParams,
   GenerationResult,
   ProviderAdapter,
   ProviderTarget,
@@ -96,10 +98,6 @@ function context(target: ProviderTarget): SdkContext {
   return { errors: OPENAI_ERRORS, apiKey: target.apiKey };
 }
 
-function usesCompletionsApi(target: ProviderTarget): boolean {
-  return target.options.completions_api === true;
-}
-
 function wantsLogprobs(target: ProviderTarget): boolean {
   return target.options.logprobs !== false;
 }
@@ -109,15 +107,34 @@ function asChat(call: CompletionCall): ChatCall {
   return { ...rest, messages: [{ role: 'user', content: prompt }] };
 }
 
+/** Unset parameters stay undefined, which the SDK leaves out of the body. */
 function chatParams(target: ProviderTarget, call: ChatCall): ChatCompletionCreateParamsNonStreaming {
   return {
     model: target.providerModel,
     messages: call.messages,
-    temperature: call.temperature,
+    ...sharedParams(call),
     ...tokenLimit(target, call.maxTokens),
+    reasoning_effort: call.reasoningEffort,
+    service_tier: call.serviceTier,
     logprobs: wantsLogprobs(target) ? true : undefined,
   };
 }
+
+/** What chat and the legacy endpoint both take (see PASSED_HINTS in generation-params.ts). */
+function sharedParams(call: GenerationParams): Pick<CompletionCreateParamsNonStreaming, SharedParam> {
+  return {
+    temperature: call.temperature,
+    top_p: call.topP,
+    stop: call.stop,
+    seed: call.seed,
+    presence_penalty: call.presencePenalty,
+    frequency_penalty: call.frequencyPenalty,
+    logit_bias: call.logitBias,
+    user: call.user,
+  };
+}
+
+type SharedParam = 'temperature' | 'top_p' | 'stop' | 'seed' | 'presence_penalty' | 'frequency_penalty' | 'logit_bias' | 'user';
 
 /**
  * OpenAI deprecated `max_tokens` for chat and its reasoning models reject it, while many
@@ -132,7 +149,7 @@ function completionParams(target: ProviderTarget, call: CompletionCall): Complet
     model: target.providerModel,
     prompt: call.prompt,
     max_tokens: call.maxTokens,
-    temperature: call.temperature,
+    ...sharedParams(call),
     // The legacy endpoint always includes the sampled token; 1 also works on servers that treat 0 as "off".
     logprobs: wantsLogprobs(target) ? 1 : undefined,
   };

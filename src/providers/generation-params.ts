@@ -1,0 +1,75 @@
+import type { ProviderKind, ProviderTarget, SamplingParams } from './provider.types';
+
+/** The parameters that change the answer: honoured, or the model is not eligible. Named as in the request bodies. */
+export interface AnswerParams {
+  /** Only a temperature the caller set: the one derived from `requirements` is a default, not a request. */
+  temperature?: number;
+  top_p?: number;
+  stop?: string[];
+}
+
+/** Hints: passed where the provider takes them, otherwise named in `X-Ignored-Params`. Named as in the request bodies. */
+export const HINTS = ['seed', 'presence_penalty', 'frequency_penalty', 'logit_bias', 'user', 'reasoning_effort', 'service_tier', 'parallel_tool_calls'] as const;
+export type Hint = (typeof HINTS)[number];
+
+const HINT_FIELDS: Record<Hint, keyof SamplingParams> = {
+  seed: 'seed',
+  presence_penalty: 'presencePenalty',
+  frequency_penalty: 'frequencyPenalty',
+  logit_bias: 'logitBias',
+  user: 'user',
+  reasoning_effort: 'reasoningEffort',
+  service_tier: 'serviceTier',
+  parallel_tool_calls: 'parallelToolCalls',
+};
+
+/**
+ * The endpoint a call goes to: OpenAI's legacy `/completions` takes fewer hints than chat. Each
+ * adapter sends exactly the hints listed for its endpoint (docs/parameters.md has the mapping).
+ * `parallel_tool_calls` is passed nowhere: tools are refused, and OpenAI rejects it without them.
+ */
+export type GenerationEndpoint = Exclude<ProviderKind, 'openai'> | 'openai_chat' | 'openai_completions';
+
+const PASSED_HINTS: Record<GenerationEndpoint, readonly Hint[]> = {
+  openai_chat: ['seed', 'presence_penalty', 'frequency_penalty', 'logit_bias', 'user', 'reasoning_effort', 'service_tier'],
+  openai_completions: ['seed', 'presence_penalty', 'frequency_penalty', 'logit_bias', 'user'],
+  // metadata.user_id
+  anthropic: ['user'],
+  // options.seed, options.presence_penalty, options.frequency_penalty
+  ollama: ['seed', 'presence_penalty', 'frequency_penalty'],
+  // the sampler's seed and repeatPenalty.presencePenalty / frequencyPenalty
+  local: ['seed', 'presence_penalty', 'frequency_penalty'],
+};
+
+/** Whether an OpenAI-protocol model serves prompts on the legacy `/completions` endpoint (`options.completions_api`). */
+export function usesCompletionsApi(target: ProviderTarget): boolean {
+  return target.options.completions_api === true;
+}
+
+/** Where a call goes: `asCompletion` when a prompt goes to a completion endpoint rather than as a chat message. */
+export function endpointOf(kind: ProviderKind, target: ProviderTarget, asCompletion: boolean): GenerationEndpoint {
+  if (kind !== 'openai') return kind;
+  return asCompletion && usesCompletionsApi(target) ? 'openai_completions' : 'openai_chat';
+}
+
+/** The hints the call carries that its endpoint does not take, sorted: the `X-Ignored-Params` list. */
+export function ignoredHints(endpoint: GenerationEndpoint, params: SamplingParams): Hint[] {
+  const passed = PASSED_HINTS[endpoint];
+  return HINTS.filter((hint) => params[HINT_FIELDS[hint]] !== undefined && !passed.includes(hint)).sort();
+}
+
+/**
+ * Why a provider cannot honour an answer-shaping parameter, naming it, or null. The Messages API
+ * this Anthropic SDK speaks has no sampling parameters at all (no `temperature`, no `top_p`), and
+ * Anthropic refuses stop sequences that are only whitespace; the other providers take all three.
+ */
+export function answerParamProblem(kind: ProviderKind, params: AnswerParams): { param: string; reason: string } | null {
+  if (kind !== 'anthropic') return null;
+  for (const param of ['temperature', 'top_p'] as const) {
+    if (params[param] !== undefined) return { param, reason: `${param} cannot be honoured: the Anthropic Messages API takes no sampling parameters` };
+  }
+  if (params.stop?.some((sequence) => sequence.trim() === '')) {
+    return { param: 'stop', reason: 'stop cannot be honoured: Anthropic refuses stop sequences that are only whitespace' };
+  }
+  return null;
+}
