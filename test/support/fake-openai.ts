@@ -34,6 +34,14 @@ export interface FakeBehaviour {
   delayMs?: number;
   /** Wait this long before each stream chunk after the first. */
   chunkDelayMs?: number;
+  /**
+   * Tool calls to answer with, in the vendor's own format (after `text`, if any); the finish
+   * reason defaults to the vendor's tool-call reason. `id` defaults to a fake id where the vendor
+   * has ids. Streams send each call's arguments in several pieces where the vendor streams them.
+   */
+  toolCalls?: { id?: string; name: string; arguments: string }[];
+  /** Prompt-cache counts to report: tokens read from the cache, and written to it (where the vendor reports writes). */
+  cache?: { read: number; write?: number };
 }
 
 export interface RecordedRequest {
