@@ -163,7 +163,11 @@ export class OpenAiCompatController {
     });
     const sse = new OpenAiEventStream(response);
     try {
-      const view = await run({ ...control, onDelta: (content) => sse.send(...encoder.delta(content)) });
+      const view = await run({
+        ...control,
+        onDelta: (content) => sse.send(...encoder.delta(content)),
+        onToolCallDelta: (delta) => sse.send(...encoder.toolCallDelta(delta)),
+      });
       sse.send(...encoder.finish(view));
       sse.done();
     } catch (error) {
