@@ -71,7 +71,7 @@ export async function* asToolCall(chunks: AsyncIterable<GenerationChunk>, tools:
 }
 
 /** Local models have no ids of their own: OpenAI's form, so callers treat them alike. */
-export function newToolCallId(): string {
+function newToolCallId(): string {
   return `call_${randomBytes(12).toString('hex')}`;
 }
 

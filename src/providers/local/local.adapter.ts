@@ -50,7 +50,7 @@ const COUNT_WINDOW_CHARS = 8192;
  * `local-chat`), which any model, even one without a template, can continue. Structured output
  * (`responseFormat` JSON) and forced tool calls (see `local-tools`) are generated under a grammar
  * built from the JSON schema, so the answer is JSON of that form unless `maxTokens` or the
- * context cuts it short (`length`). Images are refused.
+ * context (`length`) or a `stop` sequence cuts it short. Images are refused.
  */
 @Injectable()
 export class LocalAdapter implements ProviderAdapter, OnApplicationShutdown {
