@@ -1,4 +1,5 @@
 import Ajv, { ValidateFunction } from 'ajv';
+import Ajv2020 from 'ajv/dist/2020';
 import { createHash } from 'node:crypto';
 import { ValidationFailed } from '../common/errors/domain-error';
 import { ResponseFormat } from '../providers/provider.types';
@@ -21,7 +22,11 @@ export type AnswerCheck = (content: string) => string | null;
 const MAX_COMPILED = 256;
 const UNCHECKED_KEYWORDS = new Set(['pattern', 'patternProperties', 'format']);
 
-const ajv = new Ajv({ strict: false, allErrors: false, validateFormats: false, validateSchema: true });
+const AJV_OPTIONS = { strict: false, allErrors: false, validateFormats: false, validateSchema: true };
+/** Draft 2020-12 (zod's and OpenAI's dialect) unless the schema names an older draft. */
+const ajv2020 = new Ajv2020(AJV_OPTIONS);
+const ajvDraft7 = new Ajv(AJV_OPTIONS);
+const OLDER_DRAFT = /json-schema\.org\/draft-0[4-7]\/schema/;
 const compiled = new Map<string, ValidateFunction>();
 
 export function answerCheckFor(format: ResponseFormat | undefined): AnswerCheck | null {
@@ -52,6 +57,7 @@ function validatorFor(schema: Record<string, unknown>): ValidateFunction {
   }
   let validate: ValidateFunction;
   try {
+    const ajv = typeof schema.$schema === 'string' && OLDER_DRAFT.test(schema.$schema) ? ajvDraft7 : ajv2020;
     validate = ajv.compile(withoutUnchecked(schema) as Record<string, unknown>);
   } catch (error) {
     throw new ValidationFailed({ 'response_format.json_schema.schema': [`is not a valid JSON Schema: ${(error as Error).message}`] });
@@ -61,13 +67,16 @@ function validatorFor(schema: Record<string, unknown>): ValidateFunction {
   return validate;
 }
 
-/** A copy without the keywords this check leaves to the provider; `$id`s are dropped so that ajv never sees one twice. */
+/**
+ * A copy without the keywords this check leaves to the provider; `$id`s are dropped so that ajv
+ * never sees one twice, and `$schema` once the dialect is chosen (ajv would look the URL up).
+ */
 function withoutUnchecked(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutUnchecked);
   if (!isObject(value)) return value;
   return Object.fromEntries(
     Object.entries(value)
-      .filter(([key]) => !UNCHECKED_KEYWORDS.has(key) && key !== '$id' && key !== 'id')
+      .filter(([key]) => !UNCHECKED_KEYWORDS.has(key) && key !== '$id' && key !== 'id' && key !== '$schema')
       .map(([key, child]) => [key, key === 'properties' || key === '$defs' || key === 'definitions' ? mapValues(child) : withoutUnchecked(child)]),
   );
 }

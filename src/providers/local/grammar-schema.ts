@@ -14,14 +14,15 @@ import { ProviderError, ProviderErrorCode } from '../provider-error';
  * when none tell), `definitions` join `$defs`, and every property is written (the builder writes
  * them all, so a required one absent from `properties` is added as any value).
  *
- * What a grammar cannot enforce (`pattern`, `minimum`, `allOf`, other formats, ...) refuses a
- * strict schema as a bad request, as OpenAI's strict mode refuses what it does not support; a
- * schema without `strict` is followed as far as a grammar can and the rest ignored.
+ * What a grammar cannot enforce (`pattern`, `minimum`, `allOf`, other formats, ...) is ignored, even
+ * under `strict`: the gateway checks every answer against the whole schema (`answer-check.ts`) and
+ * falls back when it does not match, which a refusal here would prevent (zod's schemas, for one,
+ * always carry integer bounds).
  */
-export function grammarSchema(schema: unknown, { strict, label }: SchemaOptions): GbnfJsonSchema {
-  if (!isRecord(schema)) return new Translation(strict, label, new Set()).value(schema, '#');
+export function grammarSchema(schema: unknown, { label }: SchemaOptions): GbnfJsonSchema {
+  if (!isRecord(schema)) return new Translation(label, new Set()).value(schema, '#');
   const defs = { ...recordOrEmpty(schema.definitions), ...recordOrEmpty(schema.$defs) };
-  const translation = new Translation(strict, label, new Set(Object.keys(defs)));
+  const translation = new Translation(label, new Set(Object.keys(defs)));
   const root = translation.value(schema, '#');
   if (Object.keys(defs).length === 0) return root;
   const $defs = Object.fromEntries(Object.entries(defs).map(([name, def]) => [name, translation.value(def, `#/$defs/${name}`)]));
@@ -30,7 +31,6 @@ export function grammarSchema(schema: unknown, { strict, label }: SchemaOptions)
 }
 
 export interface SchemaOptions {
-  strict: boolean;
   /** What the schema is, for messages: `the response_format schema`, `tool f's parameters`. */
   label: string;
 }
@@ -40,7 +40,7 @@ type Literal = string | number | boolean | null;
 
 const FORMATS = new Set(['date-time', 'date', 'time']);
 
-/** The keywords each type's grammar honours (`type` itself aside). */
+/** The keywords each type's grammar honours (`type` itself aside), by which a schema without `type` tells its type. */
 const TYPE_KEYWORDS: Record<JsonType, readonly string[]> = {
   object: ['properties', 'required', 'additionalProperties', 'minProperties', 'maxProperties'],
   array: ['items', 'prefixItems', 'minItems', 'maxItems'],
@@ -51,43 +51,12 @@ const TYPE_KEYWORDS: Record<JsonType, readonly string[]> = {
   null: [],
 };
 
-/** Keywords that constrain a value and that no grammar here enforces. */
-const UNENFORCEABLE = [
-  'pattern',
-  'patternProperties',
-  'propertyNames',
-  'minimum',
-  'maximum',
-  'exclusiveMinimum',
-  'exclusiveMaximum',
-  'multipleOf',
-  'allOf',
-  'not',
-  'if',
-  'then',
-  'else',
-  'dependentRequired',
-  'dependentSchemas',
-  'dependencies',
-  'uniqueItems',
-  'contains',
-  'minContains',
-  'maxContains',
-  'additionalItems',
-  'unevaluatedProperties',
-  'unevaluatedItems',
-];
-
-/** Every keyword that constrains a value; the others (`title`, `description`, `default`, ...) only describe. */
-const ASSERTIONS = new Set(['type', 'const', 'enum', 'oneOf', 'anyOf', '$ref', ...Object.values(TYPE_KEYWORDS).flat(), ...UNENFORCEABLE]);
-
 const ANY_VALUE: GbnfJsonSchema = {
   oneOf: [{ type: ['string', 'number', 'boolean', 'null'] }, { type: 'object', additionalProperties: true }, { type: 'array' }],
 };
 
 class Translation {
   constructor(
-    private readonly strict: boolean,
     private readonly label: string,
     private readonly defNames: ReadonlySet<string>,
   ) {}
@@ -96,31 +65,16 @@ class Translation {
     if (schema === true) return ANY_VALUE;
     if (schema === false) throw this.refusal(`accepts no value at ${at}`);
     if (!isRecord(schema)) throw this.refusal(`is not a JSON schema at ${at}`);
-    if (schema.$ref !== undefined) return this.checked(schema, at, ['$ref'], () => this.ref(schema.$ref, at));
+    if (schema.$ref !== undefined) return this.ref(schema.$ref);
     const alternatives = schema.oneOf !== undefined ? 'oneOf' : schema.anyOf !== undefined ? 'anyOf' : null;
-    if (alternatives) return this.checked(schema, at, [alternatives], () => this.oneOf(schema[alternatives], `${at}/${alternatives}`));
-    if (schema.const !== undefined) return this.checked(schema, at, ['const', 'type'], () => ({ const: this.literal(schema.const, at) }));
-    if (schema.enum !== undefined) return this.checked(schema, at, ['enum', 'type'], () => this.enumOf(schema.enum, at));
+    if (alternatives) return this.oneOf(schema[alternatives], `${at}/${alternatives}`);
+    if (schema.const !== undefined) return { const: this.literal(schema.const, at) };
+    if (schema.enum !== undefined) return this.enumOf(schema.enum, at);
     const types = this.typesOf(schema, at);
-    const used = ['type', ...types.flatMap((type) => TYPE_KEYWORDS[type])];
-    return this.checked(schema, at, used, () => {
-      if (types.length === 0) return ANY_VALUE;
-      return types.length === 1 ? this.typed(schema, types[0], at) : { oneOf: types.map((type) => this.typed(schema, type, at)) };
-    });
+    if (types.length === 0) return ANY_VALUE;
+    return types.length === 1 ? this.typed(schema, types[0], at) : { oneOf: types.map((type) => this.typed(schema, type, at)) };
   }
 
-  /** The translation, once the schema's other assertions are found enforceable (or, not strict, ignored). */
-  private checked(schema: Record<string, unknown>, at: string, used: readonly string[], translate: () => GbnfJsonSchema): GbnfJsonSchema {
-    const ignored = Object.keys(schema).find((key) => ASSERTIONS.has(key) && !used.includes(key));
-    if (ignored !== undefined) this.cannotEnforce(ignored, at);
-    const { format } = schema;
-    if (format !== undefined && used.includes('format') && !(typeof format === 'string' && FORMATS.has(format))) this.cannotEnforce('format', at);
-    return translate();
-  }
-
-  private cannotEnforce(keyword: string, at: string): void {
-    if (this.strict) throw this.refusal(`uses "${keyword}" at ${at}, which a local model cannot enforce (without strict it would be ignored)`);
-  }
 
   private typed(schema: Record<string, unknown>, type: JsonType, at: string): GbnfJsonSchema {
     switch (type) {
@@ -131,7 +85,6 @@ class Translation {
       case 'string':
         if (typeof schema.format === 'string' && FORMATS.has(schema.format)) {
           // A formatted string's grammar has its own length.
-          if (schema.minLength !== undefined || schema.maxLength !== undefined) this.cannotEnforce(schema.minLength !== undefined ? 'minLength' : 'maxLength', at);
           return { type: 'string', format: schema.format as 'date-time' | 'date' | 'time' };
         }
         return { type: 'string', minLength: optionalCount(schema.minLength), maxLength: optionalCount(schema.maxLength) };
@@ -165,7 +118,6 @@ class Translation {
       ? schema.prefixItems.map((item, index) => this.value(item, `${at}/prefixItems/${index}`))
       : undefined;
     const { items } = schema;
-    if (Array.isArray(items)) this.cannotEnforce('items (as a list)', at);
     return {
       type: 'array',
       prefixItems: prefix,
@@ -176,11 +128,10 @@ class Translation {
     };
   }
 
-  private ref(ref: unknown, at: string): GbnfJsonSchema {
+  private ref(ref: unknown): GbnfJsonSchema {
     const name = typeof ref === 'string' ? /^#\/(?:\$defs|definitions)\/([^/]+)$/.exec(ref)?.[1] : undefined;
     if (name !== undefined && this.defNames.has(name)) return { $ref: `#/$defs/${name}` } as GbnfJsonSchema;
     // Only references to the root's definitions resolve; the rest could be anything.
-    this.cannotEnforce(`$ref ${JSON.stringify(ref)}`, at);
     return ANY_VALUE;
   }
 

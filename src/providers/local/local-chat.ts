@@ -26,7 +26,7 @@ export function chatPlan(call: ChatCall): ChatPlan {
   const format = call.responseFormat;
   if (format?.type === 'json_object') return { prompt: transcript(call.messages, [JSON_OBJECT_HINT]), schema: ANY_OBJECT, tools: null };
   if (format?.type === 'json_schema') {
-    const schema = grammarSchema(format.schema, { strict: format.strict ?? false, label: 'the response_format schema' });
+    const schema = grammarSchema(format.schema, { label: 'the response_format schema' });
     return { prompt: transcript(call.messages, [schemaHint(format)]), schema, tools: null };
   }
   return { prompt: transcript(call.messages, []), schema: null, tools: null };

@@ -34,7 +34,7 @@ export function toolCallSchema(tools: readonly ToolDefinition[]): GbnfJsonSchema
       type: 'object',
       properties: {
         name: { const: tool.name },
-        arguments: grammarSchema(tool.parameters ?? NO_PARAMETERS, { strict: tool.strict ?? false, label: `tool ${tool.name}'s parameters` }),
+        arguments: grammarSchema(tool.parameters ?? NO_PARAMETERS, { label: `tool ${tool.name}'s parameters` }),
       },
     }),
   );
