@@ -162,6 +162,34 @@ describe('structured outputs, images and prompt caching', () => {
     expect(openai.requests[0].body.response_format).toEqual({ type: 'json_object' });
   });
 
+  it('checks a streamed answer at its end: content already sent cannot be replaced, so the stream ends with the error', async () => {
+    openai.behave('s-sloppy', { text: 'not json at all' });
+    const response = await fetch(`${service.baseUrl}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 's-sloppy', messages: [{ role: 'user', content: 'x' }], response_format: { type: 'json_object' }, stream: true }),
+    });
+
+    const frames = (await response.text()).split('\n\n').filter(Boolean);
+    expect(frames.at(-1)).toContain('"code":"no_model_available"');
+    expect(frames.some((frame) => frame.includes('"content":"not"'))).toBe(true);
+    const [row] = await service.sql.query(`SELECT status, error FROM inference_requests WHERE id = $1`, [response.headers.get('x-request-id')]);
+    expect(row.status).toBe('failed');
+    expect(row.error.details.attempts).toEqual([expect.objectContaining({ model_id: 's-sloppy', error: expect.objectContaining({ code: 'invalid_output' }) })]);
+  });
+
+  it('takes response_format on /api/models/completion, sending the prompt as chat where every provider takes a format', async () => {
+    openai.behave('s-gpt', { text: PERSON_JSON });
+    const { status, body } = await request(service.baseUrl, 'POST', '/api/models/completion', {
+      body: { model_id: 's-gpt', prompt: 'Ada Lovelace, 36', response_format: { type: 'json_object' } },
+    });
+
+    expect(status).toBe(200);
+    expect(JSON.parse(body.content)).toEqual({ name: 'Ada', age: 36 });
+    expect(openai.requests[0].path).toBe('/v1/chat/completions');
+    expect(openai.requests[0].body.response_format).toEqual({ type: 'json_object' });
+  });
+
   it('refuses a schema ajv cannot compile with 400 naming the field', async () => {
     const { status, body } = await request(service.baseUrl, 'POST', '/api/models/chat', {
       body: { messages: [{ role: 'user', content: 'x' }], response_format: { type: 'json_schema', json_schema: { name: 'bad', schema: { type: 'nonsense' } } } },
