@@ -40,8 +40,10 @@ const preferHeader = ApiHeader({ name: 'Prefer', required: false, description: '
 
 const STREAM_DESCRIPTION =
   IGNORED_PARAMS_DESCRIPTION +
-  'With `"stream": true` the answer is Server-Sent Events: `start` (`{"request_id"}`), `delta` (`{"content"}`) in order, ' +
-  'then `done` with the full response body, or `error` with the error body. A client that disconnects cancels the request.';
+  'With `"stream": true` the answer is Server-Sent Events: `start` (`{"request_id"}`), `delta` (`{"content"}`) and, when the model ' +
+  'calls tools, `tool_call` (`{"index", "id", "name", "arguments"}`: the first piece of a call has its id and name, later ones more ' +
+  'of its arguments) in order, then `done` with the full response body, or `error` with the error body. A client that disconnects ' +
+  'cancels the request.';
 
 @ApiTags('inference')
 @ApiProduces('application/json', 'text/event-stream')
@@ -117,6 +119,7 @@ async function respond(dto: InferenceRequestDto, response: Response, run: (contr
       onIgnoredParams,
       onStart: () => sse.send('start', { request_id: requestId }),
       onDelta: (content) => sse.send('delta', { content }),
+      onToolCallDelta: (delta) => sse.send('tool_call', delta),
     });
     sse.send('done', view);
     sse.end();

@@ -7,6 +7,7 @@ import { InjectConfig } from '../config/config.module';
 import { InstanceLease } from '../instances/instance-lease.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { PerformanceService } from '../performance/performance.service';
+import { modelPrices } from '../models/model.entity';
 import { estimateCost } from '../providers/cost';
 import { endpointOf, ignoredHints } from '../providers/generation-params';
 import { ProviderError, ProviderErrorCode } from '../providers/provider-error';
@@ -88,7 +89,7 @@ export class InferenceService {
       promptText: job.promptText,
       needs: {
         anyOf: job.kind === 'chat' ? ['chat'] : ['completion', 'chat'],
-        allOf: job.dto.requirements?.capabilities ?? [],
+        allOf: [...new Set([...(job.dto.requirements?.capabilities ?? []), ...job.capabilities])],
         promptTokensAtMost: Buffer.byteLength(job.promptText, 'utf8'),
         maxTokens: job.dto.max_tokens,
         minQuality: job.dto.requirements?.min_quality_score,
@@ -113,12 +114,12 @@ export class InferenceService {
         stop = remainingMs <= 0 ? 'request_timeout' : 'max_attempts';
         break;
       }
-      const streamed = { content: '' };
+      const streamed: Streamed = { content: '', sent: false };
       const answer = await this.attempt(candidate, job, control, streamed, remainingMs);
       if ('result' in answer) return this.finish(job, control, candidate, answer.result, attempts, createdAt, started, deadline);
       attempts.push(answer.failure);
       // Once content has reached the caller, another model's answer cannot replace it.
-      if (!answer.failure.error.retryable || streamed.content.length > 0) break;
+      if (!answer.failure.error.retryable || streamed.sent) break;
     }
     throw await this.fail(job, control, attempts, stop, started, deadline);
   }
@@ -145,12 +146,15 @@ export class InferenceService {
     candidate: PlannedCandidate,
     job: Job,
     control: RunControl,
-    streamed: { content: string },
+    streamed: Streamed,
     timeoutMs: number,
   ): Promise<{ result: GenerationResult } | { failure: FailedAttempt }> {
     try {
       const result = await job.timer.providerCall(() => this.call(candidate, job, control, streamed, timeoutMs));
+      // The provider answered, whatever the answer's worth: its circuit stays closed.
       this.routing.recordCallOutcome(candidate.model.id, null);
+      const problem = result.finishReason === 'cancelled' || result.toolCalls.length > 0 ? null : job.answerCheck?.(result.content);
+      if (problem) return { failure: failedAttempt(candidate.model, new ProviderError(ProviderErrorCode.InvalidOutput, problem)) };
       return { result };
     } catch (error) {
       const failure = failedAttempt(candidate.model, error);
@@ -164,7 +168,7 @@ export class InferenceService {
     candidate: PlannedCandidate,
     job: Job,
     control: RunControl,
-    streamed: { content: string },
+    streamed: Streamed,
     timeoutMs: number,
   ): Promise<GenerationResult> {
     const adapter = this.providers.adapter(candidate.model.provider);
@@ -180,16 +184,18 @@ export class InferenceService {
     const ignored = ignoredFor(candidate, job);
     control.onIgnoredParams?.(ignored);
     if (ignored.length > 0) this.logger.log('Hints not passed: the provider does not take them', { model_id: candidate.model.id, ignored_params: ignored.join(',') });
+    const chat = { ...params, messages: job.messages, tools: job.tools, toolChoice: job.toolChoice, responseFormat: job.responseFormat };
     if (!control.onDelta) {
-      return asCompletion
-        ? adapter.complete(candidate.target, { ...params, prompt: job.prompt! })
-        : adapter.chat(candidate.target, { ...params, messages: job.messages });
+      return asCompletion ? adapter.complete(candidate.target, { ...params, prompt: job.prompt! }) : adapter.chat(candidate.target, chat);
     }
-    const stream = asCompletion
-      ? adapter.streamComplete(candidate.target, { ...params, prompt: job.prompt! })
-      : adapter.streamChat(candidate.target, { ...params, messages: job.messages });
+    const stream = asCompletion ? adapter.streamComplete(candidate.target, { ...params, prompt: job.prompt! }) : adapter.streamChat(candidate.target, chat);
     for await (const chunk of stream) {
       if (chunk.type === 'done') return chunk.result;
+      streamed.sent = true;
+      if (chunk.type === 'tool_call_delta') {
+        control.onToolCallDelta?.(chunk.delta);
+        continue;
+      }
       streamed.content += chunk.content;
       control.onDelta(chunk.content);
     }
@@ -208,7 +214,7 @@ export class InferenceService {
   ): Promise<CompletionView> {
     const { model, scores } = candidate;
     const usage = await this.usageOf(candidate, job, result);
-    const cost = estimateCost({ input: model.priceInput, output: model.priceOutput }, usage);
+    const cost = estimateCost(modelPrices(model), usage);
     const latencyMs = Math.round(this.clock.monotonicMs() - started);
     const answer = { model: { id: model.id, provider: model.provider }, scores, result, usage, cost };
     const outcome = answeredOutcome(factsOf(job, control.requestId), answer, attempts, { createdAt, latencyMs, now: this.clock.now() });
@@ -242,18 +248,29 @@ export class InferenceService {
     const count = (text: string) => this.providers.countTokens(candidate.model, candidate.target, text);
     return {
       prompt: result.usage.promptTokens ?? (await count(job.promptText)),
-      completion: result.usage.completionTokens ?? (await count(result.content)),
+      completion: result.usage.completionTokens ?? (await count(result.content + result.toolCalls.map((call) => call.name + call.arguments).join(''))),
+      ...(result.usage.cachedTokens !== undefined && { cached: result.usage.cachedTokens }),
+      ...(result.usage.cacheWriteTokens !== undefined && { cacheWrite: result.usage.cacheWriteTokens }),
     };
   }
 }
 
-/** A prompt goes to a completion endpoint where the model has one; a chat model reads it as one user message. */
+/**
+ * A prompt goes to a completion endpoint where the model has one; a chat model reads it as one user
+ * message. A prompt whose answer must be JSON goes as chat, where every provider takes a format.
+ */
 function servedAsCompletion(candidate: PlannedCandidate, job: Job): boolean {
-  return job.prompt !== null && candidate.model.capabilities.includes('completion');
+  return job.prompt !== null && job.responseFormat === undefined && candidate.model.capabilities.includes('completion');
+}
+
+/** What of a streamed attempt has reached the caller. */
+interface Streamed {
+  content: string;
+  sent: boolean;
 }
 
 function ignoredFor(candidate: PlannedCandidate, job: Job): string[] {
-  return ignoredHints(endpointOf(candidate.model.provider, candidate.target, servedAsCompletion(candidate, job)), job.sampling);
+  return ignoredHints(endpointOf(candidate.model.provider, candidate.target, servedAsCompletion(candidate, job)), job.sampling, job.tools !== undefined);
 }
 
 function unionOf(lists: string[][]): string[] {
@@ -263,6 +280,7 @@ function unionOf(lists: string[][]): string[] {
 function cancelledResult(partialContent: string): GenerationResult {
   return {
     content: partialContent,
+    toolCalls: [],
     finishReason: 'cancelled',
     usage: { promptTokens: null, completionTokens: null },
     confidence: null,

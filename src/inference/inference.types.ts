@@ -1,6 +1,7 @@
 import type { RequestTimer } from '../metrics/request-timer';
 import type { AnswerParams } from '../providers/generation-params';
-import type { ChatMessage, SamplingParams } from '../providers/provider.types';
+import type { ChatMessage, ResponseFormat, ToolCallDelta, SamplingParams, ToolChoice, ToolDefinition } from '../providers/provider.types';
+import type { AnswerCheck } from './answer-check';
 import type { ChatRequestDto, CompletionRequestDto, InferenceRequestDto } from './dto/inference-request.dto';
 import type { RequestKind } from './inference-request';
 
@@ -11,6 +12,8 @@ export interface RunControl {
   signal: AbortSignal;
   /** Streams content deltas as they arrive; without it the provider is called without streaming. */
   onDelta?: (content: string) => void;
+  /** Streams tool-call pieces as they arrive (OpenAI's delta form); only with `onDelta`. */
+  onToolCallDelta?: (delta: ToolCallDelta) => void;
   /** Called once the request is accepted and recorded, before any provider call. */
   onStart?: () => void;
   /**
@@ -41,6 +44,13 @@ export interface Job {
   temperature: number | undefined;
   /** `stop`, `top_p` and the hints, as adapters take them. */
   sampling: SamplingParams;
+  tools: ToolDefinition[] | undefined;
+  toolChoice: ToolChoice | undefined;
+  responseFormat: ResponseFormat | undefined;
+  /** The gateway's check of the answer's form (`response_format`); null when any text will do. */
+  answerCheck: AnswerCheck | null;
+  /** Capabilities the request's content needs (`function_calling` for tools, `vision` for images), besides those it asks for. */
+  capabilities: string[];
   /** What the request asks that changes the answer, for the router's eligibility check. */
   answerParams: AnswerParams;
   /** Times the request and its provider calls, for metrics. */

@@ -8,12 +8,17 @@ import { RunningRequest } from './inference.repository';
 import { Job, QueuedRequest } from './inference.types';
 import { RequestFacts } from './outcome';
 import { messagesWithContext, promptTextOf, promptWithContext } from './prompt';
+import { answerCheckFor } from './answer-check';
+import { firstRemoteImage, hasImages, toChatMessages, toResponseFormat, toToolChoice, toTools } from './chat-input';
 
 /** A completion or chat request as the lifecycle runs it, whichever endpoint it came through. */
 export function toJob(request: QueuedRequest, timer: RequestTimer): Job {
   const { dto } = request;
   const prompt = request.kind === 'completion' ? promptWithContext(request.dto.prompt, dto.context) : null;
-  const messages = request.kind === 'chat' ? messagesWithContext(request.dto.messages, dto.context) : [{ role: 'user' as const, content: prompt! }];
+  const given = request.kind === 'chat' ? toChatMessages(request.dto.messages) : [];
+  const messages = request.kind === 'chat' ? messagesWithContext(given, dto.context) : [{ role: 'user' as const, content: prompt! }];
+  const tools = request.kind === 'chat' ? toTools(request.dto.tools) : undefined;
+  const responseFormat = toResponseFormat(dto.response_format);
   return {
     kind: request.kind,
     dto,
@@ -23,7 +28,17 @@ export function toJob(request: QueuedRequest, timer: RequestTimer): Job {
     promptText: prompt ?? promptTextOf(messages),
     temperature: dto.temperature ?? defaultTemperature(dto.requirements?.creativity, dto.requirements?.reliability),
     sampling: samplingOf(dto),
-    answerParams: definedOnly({ temperature: dto.temperature, top_p: dto.top_p, stop: stopList(dto.stop) }),
+    tools,
+    toolChoice: request.kind === 'chat' ? toToolChoice(request.dto.tool_choice, tools) : undefined,
+    responseFormat,
+    answerCheck: answerCheckFor(responseFormat),
+    capabilities: [...(tools ? ['function_calling'] : []), ...(hasImages(messages) ? ['vision'] : [])],
+    answerParams: definedOnly({
+      temperature: dto.temperature,
+      top_p: dto.top_p,
+      stop: stopList(dto.stop),
+      remote_image: firstRemoteImage(given) ?? undefined,
+    }),
     timer,
   };
 }

@@ -18,6 +18,7 @@ const attempt = (model: string, retryable = true): FailedAttempt => ({
 
 const result = (overrides: Partial<GenerationResult> = {}): GenerationResult => ({
   content: 'def add(a, b): return a + b',
+  toolCalls: [],
   finishReason: 'stop',
   usage: { promptTokens: 10, completionTokens: 5 },
   confidence: 0.9,

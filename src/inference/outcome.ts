@@ -5,9 +5,9 @@ import { automaticQuality } from '../performance/automatic-signal';
 import { NewObservation } from '../performance/performance.repository';
 import { ProviderErrorCode } from '../providers/provider-error';
 import { FailedAttempt, failureOf, fallbackFollowed } from '../providers/provider-failure';
-import { GenerationResult } from '../providers/provider.types';
+import { GenerationResult, ToolCall } from '../providers/provider.types';
 import { ModelScores } from '../performance/scoring';
-import { CompletionView } from './dto/completion.view';
+import { CompletionView, ToolCallView } from './dto/completion.view';
 import { RequestMetadata } from './inference-request';
 
 /**
@@ -19,8 +19,13 @@ import { RequestMetadata } from './inference-request';
  */
 
 export interface Usage {
+  /** Every input token, cached ones included. */
   prompt: number;
   completion: number;
+  /** Input tokens read from the provider's prompt cache, where it reported them. */
+  cached?: number;
+  /** Input tokens written to the provider's prompt cache, where it reported them. */
+  cacheWrite?: number;
 }
 
 /** What is known of a request however it ends. */
@@ -73,7 +78,15 @@ export function answeredOutcome(facts: RequestFacts, answer: Answer, attempts: F
     created_at: timing.createdAt.toISOString(),
     model: { id: model.id, provider: model.provider },
     content: result.content,
-    usage: { prompt_tokens: usage.prompt, completion_tokens: usage.completion, total_tokens: usage.prompt + usage.completion, estimated_cost: cost },
+    ...(result.toolCalls.length > 0 && { tool_calls: result.toolCalls.map(toolCallView) }),
+    usage: {
+      prompt_tokens: usage.prompt,
+      completion_tokens: usage.completion,
+      total_tokens: usage.prompt + usage.completion,
+      ...(usage.cached !== undefined && { cached_tokens: usage.cached }),
+      ...(usage.cacheWrite !== undefined && { cache_write_tokens: usage.cacheWrite }),
+      estimated_cost: cost,
+    },
     performance: { quality_score: scores.quality, success_rate: scores.successRate, confidence: result.confidence },
     metadata: {
       finish_reason: result.finishReason,
@@ -119,6 +132,10 @@ export function answeredOutcome(facts: RequestFacts, answer: Answer, attempts: F
     events,
     observations,
   };
+}
+
+function toolCallView(call: ToolCall): ToolCallView {
+  return { id: call.id, type: 'function', function: { name: call.name, arguments: call.arguments } };
 }
 
 /** A request no candidate answered: the outcome, and the error the caller gets (502 or 503, with the attempts). */

@@ -40,7 +40,8 @@ export function messagesWithContext(messages: ChatMessage[], context?: ContextIt
   const rendered = renderContext(context);
   if (!rendered) return messages;
   const [first, ...rest] = messages;
-  if (first.role === 'system') return [{ role: 'system', content: `${rendered}\n\n${first.content}` }, ...rest];
+  // A system message sent as parts (with cache markers) keeps them: the context goes before it instead.
+  if (first.role === 'system' && !first.parts) return [{ ...first, content: `${rendered}\n\n${first.content}` }, ...rest];
   return [{ role: 'system', content: rendered }, ...messages];
 }
 

@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import type { ModelPrices } from '../providers/cost';
 import type { ModelEndpoint, ProviderKind } from '../providers/provider.types';
 
 /** Where a registry row came from; the boot-time catalogue only refreshes rows it still owns. */
@@ -43,6 +44,14 @@ export class ModelEntity implements ModelEndpoint {
   @Column({ name: 'price_output', ...doublePrecision })
   priceOutput: number;
 
+  /** USD per 1K input tokens read from the provider's prompt cache; null bills them at the input price. */
+  @Column({ name: 'price_cached_input', ...doublePrecision, nullable: true })
+  priceCachedInput: number | null;
+
+  /** USD per 1K input tokens written to the provider's prompt cache (Anthropic); null bills them at the input price. */
+  @Column({ name: 'price_cache_write', ...doublePrecision, nullable: true })
+  priceCacheWrite: number | null;
+
   @Column({ type: 'varchar', length: 128, nullable: true })
   version: string | null;
 
@@ -74,4 +83,9 @@ export class ModelEntity implements ModelEndpoint {
 
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
   updatedAt: Date;
+}
+
+/** A model's prices in the shape `estimateCost` takes. */
+export function modelPrices(model: ModelEntity): ModelPrices {
+  return { input: model.priceInput, output: model.priceOutput, cachedInput: model.priceCachedInput, cacheWrite: model.priceCacheWrite };
 }

@@ -52,6 +52,8 @@ export class ModelsRepository {
       token_limit: m.tokenLimit,
       price_input: m.priceInput,
       price_output: m.priceOutput,
+      price_cached_input: m.priceCachedInput,
+      price_cache_write: m.priceCacheWrite,
       version: m.version,
       description: m.description,
       settings: m.settings,
@@ -60,15 +62,18 @@ export class ModelsRepository {
     }));
     await this.sql.query(
       `INSERT INTO models (id, provider, capabilities, context_length, token_limit, price_input, price_output,
-                           version, description, settings, performance_baseline, prices_as_of, source)
+                           price_cached_input, price_cache_write, version, description, settings, performance_baseline,
+                           prices_as_of, source)
        SELECT r.id, r.provider, ARRAY(SELECT jsonb_array_elements_text(r.capabilities)), r.context_length, r.token_limit,
-              r.price_input, r.price_output, r.version, r.description, r.settings, r.performance_baseline, r.prices_as_of, $2
+              r.price_input, r.price_output, r.price_cached_input, r.price_cache_write, r.version, r.description,
+              r.settings, r.performance_baseline, r.prices_as_of, $2
          FROM jsonb_to_recordset($1::jsonb) AS r(id text, provider text, capabilities jsonb, context_length int,
-              token_limit int, price_input float8, price_output float8, version text, description text, settings jsonb,
-              performance_baseline jsonb, prices_as_of date)
+              token_limit int, price_input float8, price_output float8, price_cached_input float8, price_cache_write float8,
+              version text, description text, settings jsonb, performance_baseline jsonb, prices_as_of date)
        ON CONFLICT (id) DO UPDATE SET
          provider = EXCLUDED.provider, capabilities = EXCLUDED.capabilities, context_length = EXCLUDED.context_length,
          token_limit = EXCLUDED.token_limit, price_input = EXCLUDED.price_input, price_output = EXCLUDED.price_output,
+         price_cached_input = EXCLUDED.price_cached_input, price_cache_write = EXCLUDED.price_cache_write,
          version = EXCLUDED.version, description = EXCLUDED.description, settings = EXCLUDED.settings,
          performance_baseline = EXCLUDED.performance_baseline, prices_as_of = EXCLUDED.prices_as_of, updated_at = now()
        WHERE models.source = $2`,

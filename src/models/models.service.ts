@@ -157,6 +157,9 @@ function applyRegistration(model: ModelEntity, dto: RegisterModelDto, source: Mo
   model.tokenLimit = properties?.token_limit ?? model.tokenLimit ?? Math.min(DEFAULT_TOKEN_LIMIT, model.contextLength);
   model.priceInput = properties?.pricing?.input ?? model.priceInput ?? 0;
   model.priceOutput = properties?.pricing?.output ?? model.priceOutput ?? 0;
+  // Unlike the other fields, an explicit null is kept: it unsets a cache price.
+  model.priceCachedInput = properties?.pricing?.cached_input !== undefined ? properties.pricing.cached_input : (model.priceCachedInput ?? null);
+  model.priceCacheWrite = properties?.pricing?.cache_write !== undefined ? properties.pricing.cache_write : (model.priceCacheWrite ?? null);
   model.version = metadata?.version ?? model.version ?? null;
   model.description = metadata?.description ?? model.description ?? null;
   model.performanceBaseline = { ...model.performanceBaseline, ...performance_baseline };

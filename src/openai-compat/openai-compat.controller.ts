@@ -72,9 +72,11 @@ const FIELDS_DESCRIPTION =
   'answers 422 model_cannot_serve with `param` naming the field, `auto` routes to models that honour them. Hints (seed, ' +
   'presence_penalty, frequency_penalty, logit_bias, user, reasoning_effort, service_tier, parallel_tool_calls) are passed ' +
   `to providers that take them; the rest are named in the ${IGNORED_PARAMS_HEADER} response header (docs/parameters.md). ` +
-  'Unknown fields are accepted and dropped (tool_choice, store, prompt_cache_key, suffix, ...). Refused with 400, since ' +
-  'ignoring them would change the answer: n or best_of above 1, tools, functions, response_format other than text, ' +
-  'logprobs, echo, tool/function messages, non-text content parts. ';
+  'Tools (models with function_calling only), tool messages, image parts (models with vision only) and response_format ' +
+  'json_object/json_schema (the answer is checked against the schema; a model whose answer does not match falls back) work ' +
+  'on every provider kind (docs/parameters.md). Unknown fields are accepted and dropped (store, prompt_cache_key, suffix, ...). ' +
+  'Refused with 400, since ignoring them would change the answer: n or best_of above 1, functions, logprobs, echo, ' +
+  'function messages, audio and file parts. ';
 
 const STREAM_DESCRIPTION =
   FIELDS_DESCRIPTION +
@@ -163,7 +165,11 @@ export class OpenAiCompatController {
     });
     const sse = new OpenAiEventStream(response);
     try {
-      const view = await run({ ...control, onDelta: (content) => sse.send(...encoder.delta(content)) });
+      const view = await run({
+        ...control,
+        onDelta: (content) => sse.send(...encoder.delta(content)),
+        onToolCallDelta: (delta) => sse.send(...encoder.toolCallDelta(delta)),
+      });
       sse.send(...encoder.finish(view));
       sse.done();
     } catch (error) {

@@ -62,7 +62,7 @@ describe('toChatRequest', () => {
     ...patch,
   });
 
-  it('maps roles and content: developer becomes system, text parts are joined by newlines', () => {
+  it('maps roles: developer becomes system; content stays as sent', () => {
     const request = toChatRequest(
       chat({
         messages: [
@@ -75,7 +75,7 @@ describe('toChatRequest', () => {
     );
     expect(request.messages).toEqual([
       { role: 'system', content: 'Be brief.' },
-      { role: 'user', content: 'first\nsecond' },
+      { role: 'user', content: [{ type: 'text', text: 'first' }, { type: 'text', text: 'second' }] },
       { role: 'assistant', content: 'ok' },
     ]);
   });

@@ -3,9 +3,8 @@ import { IDENTIFIER } from '../common/validation/is-score-map';
 import { EmbeddingsRequestDto } from '../embeddings/dto/embeddings.dto';
 import { ChatRequestDto, CompletionRequestDto, RequestMetadataDto, RequirementsDto } from '../inference/dto/inference-request.dto';
 import { SamplingFieldsDto } from '../inference/dto/sampling-fields.dto';
-import { ChatMessage } from '../providers/provider.types';
-import { OpenAiChatMessageDto, OpenAiChatRequestDto, OpenAiCompletionRequestDto, OpenAiEmbeddingsRequestDto } from './dto/openai-request.dto';
-import { contentText, textList } from './dto/openai-validators';
+import { OpenAiChatRequestDto, OpenAiCompletionRequestDto, OpenAiEmbeddingsRequestDto } from './dto/openai-request.dto';
+import { textList } from './dto/openai-validators';
 
 /** Headers an unmodified OpenAI client can add to steer the router. */
 export const ROUTING_HEADERS = {
@@ -85,8 +84,11 @@ export function toChatRequest(body: OpenAiChatRequestDto, hints: RoutingHints): 
       max_tokens: body.max_completion_tokens ?? body.max_tokens,
       temperature: body.temperature,
       metadata: metadataOf(body.user, body.metadata),
+      tools: body.tools,
+      tool_choice: body.tool_choice ?? undefined,
+      response_format: body.response_format ?? undefined,
     }),
-    messages: body.messages.map(toChatMessage),
+    messages: body.messages.map((message) => ({ ...message, role: message.role === 'developer' ? 'system' : message.role })),
   };
 }
 
@@ -102,10 +104,6 @@ export function toCompletionRequest(body: OpenAiCompletionRequestDto, hints: Rou
 /** Embeddings have no task type and never fall back: only the model is taken from `model`. */
 export function toEmbeddingsRequest(body: OpenAiEmbeddingsRequestDto): EmbeddingsRequestDto {
   return definedOnly({ texts: textList(body.input), model_id: parseModel(body.model).modelId, dimensions: body.dimensions });
-}
-
-function toChatMessage(message: OpenAiChatMessageDto): ChatMessage {
-  return { role: message.role === 'developer' ? 'system' : message.role, content: contentText(message.content) };
 }
 
 /** model_id, task_type, requirements and fallback from the `model` field and the routing headers. */

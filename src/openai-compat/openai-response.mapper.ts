@@ -12,6 +12,7 @@ import {
   OpenAiUsageView,
 } from './dto/openai-response.view';
 import { AUTO_MODEL } from './openai-request.mapper';
+import { ToolCallDelta } from '../providers/provider.types';
 
 /** Who `auto` belongs to in the model list. */
 export const GATEWAY_OWNER = 'model-orchestration';
@@ -26,8 +27,14 @@ export function formatUsd(cost: number): string {
 }
 
 function usageOf(view: CompletionView): OpenAiUsageView {
-  const { prompt_tokens, completion_tokens, total_tokens, estimated_cost } = view.usage;
-  return { prompt_tokens, completion_tokens, total_tokens, estimated_cost };
+  const { prompt_tokens, completion_tokens, total_tokens, cached_tokens, estimated_cost } = view.usage;
+  return {
+    prompt_tokens,
+    completion_tokens,
+    total_tokens,
+    ...(cached_tokens !== undefined && { prompt_tokens_details: { cached_tokens } }),
+    estimated_cost,
+  };
 }
 
 export function toChatCompletion(view: CompletionView): OpenAiChatCompletionView {
@@ -39,7 +46,13 @@ export function toChatCompletion(view: CompletionView): OpenAiChatCompletionView
     choices: [
       {
         index: 0,
-        message: { role: 'assistant', content: view.content, refusal: null },
+        message: {
+          role: 'assistant',
+          // OpenAI's answers carry null content beside tool calls, and SDKs test for it.
+          content: view.tool_calls && view.content === '' ? null : view.content,
+          refusal: null,
+          ...(view.tool_calls && { tool_calls: view.tool_calls }),
+        },
         logprobs: null,
         finish_reason: view.metadata.finish_reason,
       },
@@ -102,6 +115,8 @@ export interface StreamMeta {
 /** Turns a stream's content deltas and final answer into OpenAI chunks. */
 export interface ChunkEncoder {
   delta(content: string): object[];
+  /** A piece of a tool call (chat streams only). */
+  toolCallDelta(delta: ToolCallDelta): object[];
   /** The closing chunks: the finish reason (and the model that answered), then the usage when asked for. */
   finish(view: CompletionView): object[];
 }
@@ -124,6 +139,18 @@ export function chatChunkEncoder(meta: StreamMeta): ChunkEncoder {
   };
   return {
     delta: (content) => [...open(), chunk(meta.model, [{ index: 0, delta: { content }, logprobs: null, finish_reason: null }])],
+    toolCallDelta: ({ index, id, name, arguments: args }) => [
+      ...open(),
+      chunk(meta.model, [
+        {
+          index: 0,
+          // OpenAI's first piece of a call has its id, type and name; later ones only more arguments.
+          delta: { tool_calls: [{ index, ...(id !== undefined && { id, type: 'function' as const }), function: { ...(name !== undefined && { name }), arguments: args } }] },
+          logprobs: null,
+          finish_reason: null,
+        },
+      ]),
+    ],
     finish: (view) => [
       ...open(),
       chunk(view.model.id, [{ index: 0, delta: {}, logprobs: null, finish_reason: view.metadata.finish_reason }]),
@@ -143,6 +170,7 @@ export function textChunkEncoder(meta: StreamMeta): ChunkEncoder {
   });
   return {
     delta: (text) => [chunk(meta.model, [{ text, index: 0, logprobs: null, finish_reason: null }])],
+    toolCallDelta: () => [],
     finish: (view) => [
       chunk(view.model.id, [{ text: '', index: 0, logprobs: null, finish_reason: view.metadata.finish_reason }]),
       ...(meta.includeUsage ? [chunk(view.model.id, [], usageOf(view))] : []),

@@ -13,9 +13,9 @@ describe('ignoredHints', () => {
   };
 
   it('names, sorted, the hints the endpoint does not take', () => {
-    expect(ignoredHints('openai_chat', all)).toEqual(['parallel_tool_calls']);
-    expect(ignoredHints('openai_completions', all)).toEqual(['parallel_tool_calls', 'reasoning_effort', 'service_tier']);
-    expect(ignoredHints('anthropic', all)).toEqual([
+    expect(ignoredHints('openai_chat', all, true)).toEqual([]);
+    expect(ignoredHints('openai_completions', all, false)).toEqual(['parallel_tool_calls', 'reasoning_effort', 'service_tier']);
+    expect(ignoredHints('anthropic', all, false)).toEqual([
       'frequency_penalty',
       'logit_bias',
       'parallel_tool_calls',
@@ -24,13 +24,18 @@ describe('ignoredHints', () => {
       'seed',
       'service_tier',
     ]);
-    expect(ignoredHints('ollama', all)).toEqual(['logit_bias', 'parallel_tool_calls', 'reasoning_effort', 'service_tier', 'user']);
-    expect(ignoredHints('local', all)).toEqual(ignoredHints('ollama', all));
+    expect(ignoredHints('ollama', all, false)).toEqual(['logit_bias', 'parallel_tool_calls', 'reasoning_effort', 'service_tier', 'user']);
+    expect(ignoredHints('local', all, false)).toEqual(ignoredHints('ollama', all, false));
+  });
+
+  it('names parallel_tool_calls as ignored when the request has no tools, even where it would be passed', () => {
+    expect(ignoredHints('openai_chat', { parallelToolCalls: false }, false)).toEqual(['parallel_tool_calls']);
+    expect(ignoredHints('openai_chat', { parallelToolCalls: false }, true)).toEqual([]);
   });
 
   it('names only hints the request carries', () => {
-    expect(ignoredHints('anthropic', { logitBias: { '1': 1 }, user: 'u', stop: ['x'], topP: 0.5 })).toEqual(['logit_bias']);
-    expect(ignoredHints('ollama', {})).toEqual([]);
+    expect(ignoredHints('anthropic', { logitBias: { '1': 1 }, user: 'u', stop: ['x'], topP: 0.5 }, false)).toEqual(['logit_bias']);
+    expect(ignoredHints('ollama', {}, false)).toEqual([]);
   });
 });
 

@@ -6,6 +6,8 @@ export interface AnswerParams {
   temperature?: number;
   top_p?: number;
   stop?: string[];
+  /** The field path of the first http(s) image URL: providers that take only image bytes cannot serve it. */
+  remote_image?: string;
 }
 
 /** Hints: passed where the provider takes them, otherwise named in `X-Ignored-Params`. Named as in the request bodies. */
@@ -26,15 +28,15 @@ const HINT_FIELDS: Record<Hint, keyof SamplingParams> = {
 /**
  * The endpoint a call goes to: OpenAI's legacy `/completions` takes fewer hints than chat. Each
  * adapter sends exactly the hints listed for its endpoint (docs/parameters.md has the mapping).
- * `parallel_tool_calls` is passed nowhere: tools are refused, and OpenAI rejects it without them.
+ * `parallel_tool_calls` means something only beside tools: without them it is ignored everywhere.
  */
 export type GenerationEndpoint = Exclude<ProviderKind, 'openai'> | 'openai_chat' | 'openai_completions';
 
 const PASSED_HINTS: Record<GenerationEndpoint, readonly Hint[]> = {
-  openai_chat: ['seed', 'presence_penalty', 'frequency_penalty', 'logit_bias', 'user', 'reasoning_effort', 'service_tier'],
+  openai_chat: ['seed', 'presence_penalty', 'frequency_penalty', 'logit_bias', 'user', 'reasoning_effort', 'service_tier', 'parallel_tool_calls'],
   openai_completions: ['seed', 'presence_penalty', 'frequency_penalty', 'logit_bias', 'user'],
-  // metadata.user_id
-  anthropic: ['user'],
+  // metadata.user_id; tool_choice.disable_parallel_tool_use
+  anthropic: ['user', 'parallel_tool_calls'],
   // options.seed, options.presence_penalty, options.frequency_penalty
   ollama: ['seed', 'presence_penalty', 'frequency_penalty'],
   // the sampler's seed and repeatPenalty.presencePenalty / frequencyPenalty
@@ -53,9 +55,16 @@ export function endpointOf(kind: ProviderKind, target: ProviderTarget, asComplet
 }
 
 /** The hints the call carries that its endpoint does not take, sorted: the `X-Ignored-Params` list. */
-export function ignoredHints(endpoint: GenerationEndpoint, params: SamplingParams): Hint[] {
-  const passed = PASSED_HINTS[endpoint];
+export function ignoredHints(endpoint: GenerationEndpoint, params: SamplingParams, withTools: boolean): Hint[] {
+  const passed = withTools ? PASSED_HINTS[endpoint] : PASSED_HINTS[endpoint].filter((hint) => hint !== 'parallel_tool_calls');
   return HINTS.filter((hint) => params[HINT_FIELDS[hint]] !== undefined && !passed.includes(hint)).sort();
+}
+
+export interface ParamProblem {
+  param: string;
+  reason: string;
+  /** The request itself must change (a named model answers 400 naming the field, not 422). */
+  badRequest?: boolean;
 }
 
 /**
@@ -63,7 +72,11 @@ export function ignoredHints(endpoint: GenerationEndpoint, params: SamplingParam
  * this Anthropic SDK speaks has no sampling parameters at all (no `temperature`, no `top_p`), and
  * Anthropic refuses stop sequences that are only whitespace; the other providers take all three.
  */
-export function answerParamProblem(kind: ProviderKind, params: AnswerParams): { param: string; reason: string } | null {
+export function answerParamProblem(kind: ProviderKind, params: AnswerParams): ParamProblem | null {
+  if (params.remote_image !== undefined && (kind === 'ollama' || kind === 'local')) {
+    // The gateway never fetches a URL itself, so this is the caller's to fix: a 400, not a 422.
+    return { param: params.remote_image, reason: `${kind} models take image bytes only: send the image as a base64 data: URL`, badRequest: true };
+  }
   if (kind !== 'anthropic') return null;
   for (const param of ['temperature', 'top_p'] as const) {
     if (params[param] !== undefined) return { param, reason: `${param} cannot be honoured: the Anthropic Messages API takes no sampling parameters` };

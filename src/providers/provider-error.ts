@@ -10,6 +10,8 @@ export const ProviderErrorCode = {
   NotFound: 'not_found',
   Cancelled: 'cancelled',
   Unavailable: 'unavailable',
+  /** The answer does not have the form the request asked for (`response_format`): another model may do better. */
+  InvalidOutput: 'invalid_output',
   Unknown: 'unknown',
 } as const;
 
@@ -21,6 +23,7 @@ const RETRYABLE: ReadonlySet<ProviderErrorCode> = new Set([
   ProviderErrorCode.RateLimited,
   ProviderErrorCode.ServerError,
   ProviderErrorCode.Unavailable,
+  ProviderErrorCode.InvalidOutput,
 ]);
 
 /**

@@ -17,13 +17,63 @@ export interface ModelEndpoint {
   apiKeySealed: string | null;
 }
 
-export const CHAT_ROLES = ['system', 'user', 'assistant'] as const;
+export const CHAT_ROLES = ['system', 'user', 'assistant', 'tool'] as const;
 export type ChatRole = (typeof CHAT_ROLES)[number];
 
+/** Anthropic's prompt-caching marker, passed to Anthropic and dropped elsewhere (other vendors cache on their own). */
+export interface CacheControl {
+  type: 'ephemeral';
+  ttl?: '5m' | '1h';
+}
+
+/**
+ * A piece of a message in order. Images are URLs: `data:` URLs carry the bytes; http(s) URLs are
+ * only ever sent to providers that fetch them (the gateway never fetches a URL itself).
+ */
+export type ContentPart =
+  | { type: 'text'; text: string; cacheControl?: CacheControl }
+  | { type: 'image'; url: string; detail?: 'auto' | 'low' | 'high'; cacheControl?: CacheControl };
+
+/** A call the model asked for; `arguments` is the JSON text the model wrote (OpenAI's form). */
+export interface ToolCall {
+  id: string;
+  name: string;
+  arguments: string;
+}
+
+/**
+ * One message of a conversation. `content` is always the message's text (parts joined), so that
+ * counting, routing and text-only providers need look no further; `parts` keeps text and images in
+ * their order when the caller sent parts.
+ */
 export interface ChatMessage {
   role: ChatRole;
   content: string;
+  parts?: ContentPart[];
+  /** An assistant message's tool calls. */
+  toolCalls?: ToolCall[];
+  /** A `tool` message answers this call. */
+  toolCallId?: string;
+  cacheControl?: CacheControl;
 }
+
+/** A function the model may call; `parameters` is a JSON Schema. */
+export interface ToolDefinition {
+  name: string;
+  description?: string;
+  parameters?: Record<string, unknown>;
+  strict?: boolean;
+  cacheControl?: CacheControl;
+}
+
+/** `auto` (the default with tools), `none`, `required` (some tool), or one named function. */
+export type ToolChoice = 'auto' | 'none' | 'required' | { name: string };
+
+/** What the answer must be: text (the default), any JSON object, or JSON matching a schema. */
+export type ResponseFormat =
+  | { type: 'text' }
+  | { type: 'json_object' }
+  | { type: 'json_schema'; name: string; description?: string; schema: Record<string, unknown>; strict?: boolean };
 
 export type FinishReason = 'stop' | 'length' | 'content_filter' | 'tool_calls' | 'cancelled';
 
@@ -82,6 +132,9 @@ export interface GenerationParams extends SamplingParams {
 
 export interface ChatCall extends CallControl, GenerationParams {
   messages: ChatMessage[];
+  tools?: ToolDefinition[];
+  toolChoice?: ToolChoice;
+  responseFormat?: ResponseFormat;
 }
 
 export interface CompletionCall extends CallControl, GenerationParams {
@@ -96,12 +149,19 @@ export interface EmbeddingCall extends CallControl {
 
 /** Token counts as the provider reported them; null where it reported none. */
 export interface ProviderUsage {
+  /** Every input token, cached and cache-written ones included (OpenAI counts this way; Anthropic's three counts are summed). */
   promptTokens: number | null;
   completionTokens: number | null;
+  /** Input tokens read from the provider's prompt cache; absent when it reported none. */
+  cachedTokens?: number;
+  /** Input tokens written to the provider's prompt cache (Anthropic); absent when it reported none. */
+  cacheWriteTokens?: number;
 }
 
 export interface GenerationResult {
   content: string;
+  /** The tools the model called, in order; empty when it called none. */
+  toolCalls: ToolCall[];
   finishReason: FinishReason;
   usage: ProviderUsage;
   /**
@@ -113,8 +173,22 @@ export interface GenerationResult {
   modelSpecific: Record<string, unknown>;
 }
 
-/** A stream yields content deltas in order, then exactly one `done` with the full result. */
-export type GenerationChunk = { type: 'delta'; content: string } | { type: 'done'; result: GenerationResult };
+/**
+ * A piece of a streamed tool call, OpenAI's way: the first piece of call `index` has its id and
+ * name, later ones only more of the arguments' JSON text.
+ */
+export interface ToolCallDelta {
+  index: number;
+  id?: string;
+  name?: string;
+  arguments: string;
+}
+
+/** A stream yields content and tool-call deltas in order, then exactly one `done` with the full result. */
+export type GenerationChunk =
+  | { type: 'delta'; content: string }
+  | { type: 'tool_call_delta'; delta: ToolCallDelta }
+  | { type: 'done'; result: GenerationResult };
 
 export interface EmbeddingResult {
   embeddings: number[][];

@@ -1,6 +1,6 @@
 import { ModelEntity } from '../models/model.entity';
 import { meanScores, ModelScores, ScorePosterior } from '../performance/scoring';
-import { answerParamProblem, AnswerParams } from '../providers/generation-params';
+import { answerParamProblem, AnswerParams, ParamProblem } from '../providers/generation-params';
 import { Random } from './random-source';
 import { sampleBeta } from './thompson';
 
@@ -58,7 +58,7 @@ export function capabilityProblem(model: ModelEntity, needs: RoutingNeeds): stri
 }
 
 /** The request field the model's provider cannot honour, and why; or null. */
-export function paramProblem(model: ModelEntity, needs: RoutingNeeds): { param: string; reason: string } | null {
+export function paramProblem(model: ModelEntity, needs: RoutingNeeds): ParamProblem | null {
   return needs.params ? answerParamProblem(model.provider, needs.params) : null;
 }
 

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DomainError, ModelCannotServe } from '../common/errors/domain-error';
+import { DomainError, ModelCannotServe, ValidationFailed } from '../common/errors/domain-error';
 import { ErrorCode } from '../common/errors/error-code';
 import { AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
@@ -146,6 +146,7 @@ export class RoutingService {
     const problem = capabilityProblem(model, request.needs);
     if (problem) throw new ModelCannotServe(model.id, problem);
     const param = paramProblem(model, request.needs);
+    if (param?.badRequest) throw new ValidationFailed({ [param.param]: [param.reason] });
     if (param) throw new ModelCannotServe(model.id, param.reason, param.param);
     const resolution = this.providers.resolve(model);
     if (!resolution.available) return { model_id: model.id, reason: resolution.reason };
@@ -223,6 +224,6 @@ function describeNeeds(needs: RoutingNeeds): string {
   if (needs.minQuality !== undefined) parts.push(`min_quality_score ${needs.minQuality}`);
   if (needs.maxCostPer1k !== undefined) parts.push(`max_cost_per_1k ${needs.maxCostPer1k}`);
   const params = Object.keys(needs.params ?? {});
-  if (params.length > 0) parts.push(`honouring ${params.join(', ')}`);
+  if (params.length > 0) parts.push(`honouring ${params.map((param) => (param === 'remote_image' ? 'an http(s) image URL' : param)).join(', ')}`);
   return parts.join('; ');
 }

@@ -42,6 +42,24 @@ const requestBody = {
   fallback: true,
 };
 
+/** Tools and response formats, on both chat endpoints. */
+const toolBody = {
+  tools: [{ type: 'function', function: { name: 'lookup', description: 'Look up', parameters: { type: 'object' } } }],
+  tool_choice: 'auto',
+  response_format: { type: 'json_object' },
+};
+const toolFields = [
+  { path: 'tools', kind: 'objectArray' },
+  { path: 'tools.0.type', kind: 'string', required: true },
+  { path: 'tools.0.function', kind: 'object', required: true },
+  { path: 'tools.0.function.name', kind: 'string', required: true },
+  { path: 'tools.0.function.description', kind: 'string' },
+  { path: 'tools.0.function.parameters', kind: 'object' },
+  { path: 'tool_choice', kind: 'string' },
+  { path: 'response_format', kind: 'object' },
+  { path: 'response_format.type', kind: 'string', required: true },
+] as const;
+
 const generationFields = [
   { path: 'max_tokens', kind: 'integer' },
   { path: 'temperature', kind: 'number' },
@@ -65,12 +83,13 @@ const ENDPOINTS: Endpoint[] = [
   {
     path: '/api/models/chat',
     family: 'api',
-    valid: { messages: [{ role: 'user', content: 'Hello' }], ...requestBody },
+    valid: { messages: [{ role: 'user', content: 'Hello' }], ...requestBody, ...toolBody },
     fields: [
       { path: 'messages', kind: 'objectArray', required: true },
       { path: 'messages.0.role', kind: 'string', required: true },
-      { path: 'messages.0.content', kind: 'string', required: true },
+      { path: 'messages.0.content', kind: 'messageContent', required: true },
       ...requestFields,
+      ...toolFields,
     ],
     longArrays: { messages: { role: 'user', content: 'Hello' } },
   },
@@ -119,7 +138,7 @@ const ENDPOINTS: Endpoint[] = [
       capabilities: ['chat'],
       performance_baseline: { quality_score: 0.5, task_specific: { general: 0.5 } },
       configuration: { api_url: 'http://127.0.0.1:9/v1', api_key: 'sk-probe', options: { model: 'x' } },
-      properties: { context_length: 1000, token_limit: 100, pricing: { input: 0.001, output: 0.002 } },
+      properties: { context_length: 1000, token_limit: 100, pricing: { input: 0.001, output: 0.002, cached_input: 0.0001, cache_write: 0.00125 } },
       metadata: { version: '1', description: 'A probe' },
     },
     fields: [
@@ -139,6 +158,8 @@ const ENDPOINTS: Endpoint[] = [
       { path: 'properties.pricing', kind: 'object' },
       { path: 'properties.pricing.input', kind: 'number', unbounded: true },
       { path: 'properties.pricing.output', kind: 'number', unbounded: true },
+      { path: 'properties.pricing.cached_input', kind: 'number', unbounded: true },
+      { path: 'properties.pricing.cache_write', kind: 'number', unbounded: true },
       { path: 'metadata', kind: 'object' },
       { path: 'metadata.version', kind: 'string' },
       { path: 'metadata.description', kind: 'string' },
@@ -167,10 +188,9 @@ const ENDPOINTS: Endpoint[] = [
       ...generationBody,
       max_completion_tokens: 8,
       metadata: { project_id: 'project-1', task_id: 'task-1' },
-      response_format: { type: 'text' },
       logprobs: false,
-      tools: [],
       functions: [],
+      ...toolBody,
     },
     fields: [
       { path: 'model', kind: 'string', required: true },
@@ -182,11 +202,9 @@ const ENDPOINTS: Endpoint[] = [
       { path: 'metadata', kind: 'object' },
       { path: 'metadata.project_id', kind: 'string' },
       { path: 'metadata.task_id', kind: 'string' },
-      { path: 'response_format', kind: 'object' },
-      { path: 'response_format.type', kind: 'string', required: true },
       { path: 'logprobs', kind: 'boolean' },
-      { path: 'tools', kind: 'emptyArray' },
       { path: 'functions', kind: 'emptyArray' },
+      ...toolFields,
     ],
     longArrays: { messages: { role: 'user', content: 'Hello' } },
   },

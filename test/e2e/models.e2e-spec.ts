@@ -43,7 +43,7 @@ describe('model registry', () => {
         id: 'gpt-4o',
         provider: 'openai',
         capabilities: expect.arrayContaining(['chat', 'completion']),
-        properties: { context_length: 128000, token_limit: 16384, pricing: { input: 0.0025, output: 0.01 } },
+        properties: { context_length: 128000, token_limit: 16384, pricing: { input: 0.0025, output: 0.01, cached_input: 0.00125 } },
         metadata: {
           version: '2024-08-06',
           description: expect.any(String),
@@ -128,6 +128,37 @@ describe('model registry', () => {
       expect(n).toBe(1);
     });
 
+    it('stores prompt-cache prices, lists them, keeps them when omitted and unsets them with null', async () => {
+      const cachePrices = { input: 0.003, output: 0.015, cached_input: 0.0003, cache_write: 0.00375 };
+      const reply = await send<Record<string, any>>(
+        Command.RegisterModel,
+        registration({ model_id: 'acme-cached', provider: 'anthropic', properties: { pricing: cachePrices } }),
+      );
+      expect(reply.properties.pricing).toEqual(cachePrices);
+      const [row] = await service.sql.query(`SELECT price_cached_input, price_cache_write FROM models WHERE id = 'acme-cached'`);
+      expect(row).toEqual({ price_cached_input: 0.0003, price_cache_write: 0.00375 });
+      const listed = await http('GET', '/api/models?provider=anthropic');
+      expect(listed.body.models.find((m: { id: string }) => m.id === 'acme-cached').properties.pricing).toEqual(cachePrices);
+
+      const kept = await send<Record<string, any>>(Command.RegisterModel, {
+        model_id: 'acme-cached',
+        provider: 'anthropic',
+        capabilities: ['chat'],
+        properties: { pricing: { input: 0.004 } },
+      });
+      expect(kept.properties.pricing).toEqual({ ...cachePrices, input: 0.004 });
+
+      const unset = await send<Record<string, any>>(Command.RegisterModel, {
+        model_id: 'acme-cached',
+        provider: 'anthropic',
+        capabilities: ['chat'],
+        properties: { pricing: { cache_write: null } },
+      });
+      expect(unset.properties.pricing).toEqual({ input: 0.004, output: 0.015, cached_input: 0.0003 });
+      const [after] = await service.sql.query(`SELECT price_cache_write FROM models WHERE id = 'acme-cached'`);
+      expect(after.price_cache_write).toBeNull();
+    });
+
     it('stores the api_key sealed, not in plaintext', async () => {
       await send(Command.RegisterModel, registration());
       const [row] = await service.sql.query(`SELECT to_jsonb(models) AS all_columns FROM models WHERE id = 'acme-vllm-llama'`);
@@ -146,7 +177,8 @@ describe('model registry', () => {
       const { body } = await http('GET', '/api/models?provider=openai');
       const mini = body.models.find((m: { id: string }) => m.id === 'gpt-4o-mini');
       expect(mini.capabilities).toEqual(['chat']);
-      expect(mini.properties.pricing).toEqual({ input: 0.0001, output: 0.0002 });
+      // The catalogue's cache price is kept like any other field the registration leaves out.
+      expect(mini.properties.pricing).toEqual({ input: 0.0001, output: 0.0002, cached_input: 0.000075 });
       expect(mini.properties.context_length).toBe(128000);
     });
 
@@ -210,6 +242,19 @@ describe('model registry', () => {
       expect(responses.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
       const rows = await service.sql.query(`SELECT id FROM models WHERE id = 'raced'`);
       expect(rows).toHaveLength(1);
+    });
+
+    it('answers 400 naming a negative or non-numeric cache price, registering nothing', async () => {
+      const negative = await http('POST', '/api/admin/models', {
+        headers: admin,
+        body: registration({ model_id: 'bad-cache-price', properties: { pricing: { input: 0.001, output: 0.002, cached_input: -0.0001, cache_write: 'cheap' } } }),
+      });
+      expect(negative.status).toBe(400);
+      expect(negative.body.error.code).toBe('validation_failed');
+      expect(Object.keys(negative.body.error.details.fields).sort()).toEqual(['properties.pricing.cache_write', 'properties.pricing.cached_input']);
+      expect(negative.body.error.details.fields['properties.pricing.cached_input']).toEqual([expect.stringContaining('0')]);
+      const [{ n }] = await service.sql.query(`SELECT count(*)::int AS n FROM models WHERE id = 'bad-cache-price'`);
+      expect(n).toBe(0);
     });
 
     it('answers 401 without a token and 403 with a wrong one, registering nothing', async () => {

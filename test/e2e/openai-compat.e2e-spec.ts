@@ -292,10 +292,10 @@ describe('OpenAI-compatible API (/v1)', () => {
     });
 
     it.each([
-      ['tool calling', { tools: [{ type: 'function', function: { name: 'f', parameters: {} } }] }, 'tools'],
-      ['JSON mode', { response_format: { type: 'json_object' } }, 'response_format.type'],
-      ['a tool message', { messages: [{ role: 'tool', content: 'x', tool_call_id: 'c1' }] }, 'messages.0.role'],
-      ['an image part', { messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://x/y.png' } }] }] }, 'messages.0.content'],
+      ['legacy functions', { functions: [{ name: 'f', parameters: {} }] }, 'functions'],
+      ['an unknown response format', { response_format: { type: 'yaml' } }, 'response_format.type'],
+      ['a tool message answering no call', { messages: [{ role: 'tool', content: 'x', tool_call_id: 'c1' }] }, 'messages[0].tool_call_id'],
+      ['an audio part', { messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'AAAA', format: 'wav' } }] }] }, 'messages.0.content'],
       ['an unknown model name syntax', { model: 'not a model' }, 'model'],
       ['a task type that is not an identifier', { model: 'auto:Code' }, 'model'],
     ])('refuses %s with a 400 naming the field', async (_name, patch, param) => {

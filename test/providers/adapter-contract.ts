@@ -180,6 +180,7 @@ export function describeAdapterContract(setup: AdapterContractSetup): void {
 
         expect(result).toEqual({
           content: 'Hi there',
+          toolCalls: [],
           finishReason: 'stop',
           usage: { promptTokens: 12, completionTokens: 2 },
           confidence: null,
@@ -291,6 +292,7 @@ export function describeAdapterContract(setup: AdapterContractSetup): void {
               type: 'done',
               result: {
                 content: 'one two three',
+                toolCalls: [],
                 finishReason: 'stop',
                 usage: { promptTokens: 9, completionTokens: 3 },
                 confidence: null,

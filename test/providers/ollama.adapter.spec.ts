@@ -1,9 +1,9 @@
 import { freePort } from '../../scripts/lib/processes';
 import { OllamaAdapter } from '../../src/providers/ollama/ollama.adapter';
-import { ChatCall, CompletionCall, ProviderTarget } from '../../src/providers/provider.types';
+import { ChatCall, ChatMessage, CompletionCall, GenerationChunk, ProviderTarget, ToolDefinition } from '../../src/providers/provider.types';
 import { FakeOllama } from '../support/fake-ollama';
 import { wordCount, words } from '../support/fake-openai';
-import { collect, deltasOf, describeAdapterContract, startForSuite } from './adapter-contract';
+import { caught, collect, deltasOf, describeAdapterContract, startForSuite } from './adapter-contract';
 
 const MODEL = 'llama3';
 
@@ -154,6 +154,283 @@ describe('OllamaAdapter against a fake Ollama server', () => {
       const call = { signal: new AbortController().signal, timeoutMs: 5_000, texts: ['text'], dimensions: 4 };
 
       await expect(adapter.embed(target({ providerModel: 'nomic' }), call)).rejects.toMatchObject({ code: 'unavailable', retryable: true });
+    });
+  });
+
+  describe('tools, images and structured output', () => {
+    const weather: ToolDefinition = {
+      name: 'get_weather',
+      description: 'Current weather for a city',
+      parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+      strict: true,
+      cacheControl: { type: 'ephemeral' },
+    };
+    const clock: ToolDefinition = { name: 'get_time' };
+    const ollamaWeather = {
+      type: 'function',
+      function: { name: 'get_weather', description: 'Current weather for a city', parameters: weather.parameters },
+    };
+    const ollamaClock = { type: 'function', function: { name: 'get_time', parameters: { type: 'object', properties: {} } } };
+    const GENERATED_ID = /^call_[0-9a-f]{24}$/;
+
+    function toolDeltas(chunks: GenerationChunk[]): unknown[] {
+      return chunks.flatMap((chunk) => (chunk.type === 'tool_call_delta' ? [chunk.delta] : []));
+    }
+
+    function sent(index = 0): Record<string, any> {
+      return ollama().requests[index].body ?? {};
+    }
+
+    describe('what Ollama is sent', () => {
+      it('sends the tools as Ollama function tools, without strict or cache markers, and the sampling parameters as options', async () => {
+        await adapter.chat(target(), chatCall({ tools: [weather, clock], toolChoice: 'auto', stop: ['END'], topP: 0.5, seed: 7 }));
+
+        expect(sent()).toEqual({
+          model: MODEL,
+          messages: [{ role: 'user', content: 'Hi' }],
+          tools: [ollamaWeather, ollamaClock],
+          stream: false,
+          options: { stop: ['END'], top_p: 0.5, seed: 7 },
+          logprobs: true,
+        });
+      });
+
+      it.each([
+        ['none', undefined],
+        ['required', [ollamaWeather, ollamaClock]],
+        [{ name: 'get_time' }, [ollamaClock]],
+      ] as const)('approaches tool choice %j, which Ollama lacks, through the tools it sends', async (toolChoice, tools) => {
+        await adapter.chat(target(), chatCall({ tools: [weather, clock], toolChoice }));
+
+        expect(sent().tools).toEqual(tools);
+      });
+
+      it('refuses a tool choice naming a function that is not among the tools, without calling Ollama', async () => {
+        const error = await caught(adapter.chat(target(), chatCall({ tools: [weather], toolChoice: { name: 'get_time' } })));
+
+        expect(error).toMatchObject({ code: 'bad_request', retryable: false, message: expect.stringContaining('get_time') });
+        expect(ollama().requests).toEqual([]);
+      });
+
+      it('sends the tool history: calls with their arguments as objects, results naming their tool', async () => {
+        const messages: ChatMessage[] = [
+          { role: 'user', content: 'Weather and time in Paris?' },
+          {
+            role: 'assistant',
+            content: '',
+            toolCalls: [
+              { id: 'call_w', name: 'get_weather', arguments: '{"city":"Paris"}' },
+              { id: 'call_t', name: 'get_time', arguments: '' },
+            ],
+          },
+          { role: 'tool', content: '14:00', toolCallId: 'call_t' },
+          { role: 'tool', content: 'Sunny', toolCallId: 'call_w' },
+        ];
+
+        await adapter.chat(target(), chatCall({ messages, tools: [weather, clock] }));
+
+        expect(sent().messages).toEqual([
+          { role: 'user', content: 'Weather and time in Paris?' },
+          {
+            role: 'assistant',
+            content: '',
+            tool_calls: [
+              { id: 'call_w', function: { name: 'get_weather', arguments: { city: 'Paris' } } },
+              { id: 'call_t', function: { name: 'get_time', arguments: {} } },
+            ],
+          },
+          { role: 'tool', content: '14:00', tool_name: 'get_time', tool_call_id: 'call_t' },
+          { role: 'tool', content: 'Sunny', tool_name: 'get_weather', tool_call_id: 'call_w' },
+        ]);
+      });
+
+      it.each([
+        ['arguments that are not JSON', '{"city": Paris}', 'call_1'],
+        ['arguments that are not a JSON object', '["Paris"]', 'call_1'],
+        ['a result for a call no assistant message made', '{}', 'call_unknown'],
+      ])('refuses a tool history with %s as a bad request, streamed or not, without calling Ollama', async (_case, args, answered) => {
+        const messages: ChatMessage[] = [
+          { role: 'user', content: 'Weather?' },
+          { role: 'assistant', content: '', toolCalls: [{ id: 'call_1', name: 'get_weather', arguments: args }] },
+          { role: 'tool', content: 'Sunny', toolCallId: answered },
+        ];
+
+        const whole = await caught(adapter.chat(target(), chatCall({ messages })));
+        const streamed = await caught(collect(adapter.streamChat(target(), chatCall({ messages }))));
+
+        expect(whole).toMatchObject({ code: 'bad_request', retryable: false });
+        expect(streamed).toMatchObject({ code: 'bad_request', retryable: false });
+        expect(whole.message).toContain(answered === 'call_1' ? 'call_1 (get_weather)' : 'call_unknown');
+        expect(ollama().requests).toEqual([]);
+      });
+
+      it("sends a message's images as bare base64 beside its text", async () => {
+        const png = Buffer.from('png bytes').toString('base64');
+        const jpeg = Buffer.from('jpeg bytes').toString('base64');
+        const messages: ChatMessage[] = [
+          {
+            role: 'user',
+            content: 'Compare these',
+            parts: [
+              { type: 'text', text: 'Compare these' },
+              { type: 'image', url: `data:image/png;base64,${png}`, detail: 'low' },
+              { type: 'image', url: `data:image/jpeg;base64,${jpeg}` },
+            ],
+          },
+        ];
+
+        await adapter.chat(target(), chatCall({ messages }));
+
+        expect(sent().messages).toEqual([{ role: 'user', content: 'Compare these', images: [png, jpeg] }]);
+      });
+
+      it.each(['https://example.com/cat.png', 'data:image/svg+xml,%3Csvg%3E%3C/svg%3E'])(
+        'refuses an image Ollama cannot be sent the bytes of (%s) as a bad request, without calling Ollama',
+        async (url) => {
+          const messages: ChatMessage[] = [{ role: 'user', content: 'What is this?', parts: [{ type: 'image', url }] }];
+
+          const error = await caught(adapter.chat(target(), chatCall({ messages })));
+
+          expect(error).toMatchObject({ code: 'bad_request', message: expect.stringContaining('Ollama needs image bytes') });
+          expect(ollama().requests).toEqual([]);
+        },
+      );
+
+      it.each([
+        [{ type: 'text' as const }, undefined],
+        [{ type: 'json_object' as const }, 'json'],
+        [
+          { type: 'json_schema' as const, name: 'city', strict: true, schema: { type: 'object', properties: { name: { type: 'string' } } } },
+          { type: 'object', properties: { name: { type: 'string' } } },
+        ],
+      ])('asks for response format %j with format %j', async (responseFormat, format) => {
+        await adapter.chat(target(), chatCall({ responseFormat }));
+
+        expect(sent().format).toEqual(format);
+      });
+    });
+
+    describe('what the adapter returns', () => {
+      const calls = [
+        { name: 'get_weather', arguments: '{"city":"Paris","days":2}' },
+        { name: 'get_time', arguments: '{}' },
+      ];
+
+      it('returns the tool calls with generated unique ids and the arguments as JSON text, finishing with tool_calls', async () => {
+        ollama().behave(MODEL, { toolCalls: calls, promptEvalCount: 20, evalCount: 9 });
+
+        const result = await adapter.chat(target(), chatCall({ tools: [weather, clock] }));
+
+        expect(result).toEqual({
+          content: '',
+          toolCalls: [
+            { id: expect.stringMatching(GENERATED_ID), ...calls[0] },
+            { id: expect.stringMatching(GENERATED_ID), ...calls[1] },
+          ],
+          finishReason: 'tool_calls',
+          usage: { promptTokens: 20, completionTokens: 9 },
+          confidence: null,
+          modelSpecific: expect.any(Object),
+        });
+        expect(result.toolCalls[0].id).not.toBe(result.toolCalls[1].id);
+      });
+
+      it("keeps Ollama's own tool-call ids where it sends them", async () => {
+        ollama().behave(MODEL, { toolCalls: [{ id: 'call_ollama_1', ...calls[0] }] });
+
+        const result = await adapter.chat(target(), chatCall({ tools: [weather] }));
+
+        expect(result.toolCalls).toEqual([{ id: 'call_ollama_1', ...calls[0] }]);
+      });
+
+      it('streams the text, then each tool call as one delta with all its arguments, under the ids the result has', async () => {
+        ollama().behave(MODEL, { reply: 'Let me check.', toolCalls: calls });
+
+        const chunks = await collect(adapter.streamChat(target(), chatCall({ tools: [weather, clock] })));
+
+        const done = chunks.at(-1);
+        if (done?.type !== 'done') throw new Error('the stream did not end with done');
+        const [first, second] = done.result.toolCalls;
+        expect(chunks.slice(0, -1)).toEqual([
+          { type: 'delta', content: 'Let ' },
+          { type: 'delta', content: 'me ' },
+          { type: 'delta', content: 'check.' },
+          { type: 'tool_call_delta', delta: { index: 0, ...first } },
+          { type: 'tool_call_delta', delta: { index: 1, ...second } },
+        ]);
+        expect(done.result).toMatchObject({ content: 'Let me check.', finishReason: 'tool_calls', toolCalls: [{ ...calls[0] }, { ...calls[1] }] });
+        expect(first.id).toMatch(GENERATED_ID);
+        expect(second.id).toMatch(GENERATED_ID);
+        expect(first.id).not.toBe(second.id);
+      });
+
+      it('generates new ids for every answer', async () => {
+        ollama().behave(MODEL, { toolCalls: [calls[0]] });
+
+        const ids = [
+          ...(await adapter.chat(target(), chatCall())).toolCalls,
+          ...(await adapter.chat(target(), chatCall())).toolCalls,
+          ...toolDeltas(await collect(adapter.streamChat(target(), chatCall()))),
+        ].map((call) => (call as { id: string }).id);
+
+        expect(new Set(ids).size).toBe(3);
+      });
+
+      it("sends the generated ids back in a follow-up, each result under its call's tool name", async () => {
+        ollama().behave(MODEL, { toolCalls: calls });
+        const chunks = await collect(adapter.streamChat(target(), chatCall({ tools: [weather, clock] })));
+        const done = chunks.at(-1);
+        if (done?.type !== 'done') throw new Error('the stream did not end with done');
+        const [weatherCall, timeCall] = done.result.toolCalls;
+        ollama().behave(MODEL, { reply: 'Sunny, and it is 14:00.' });
+
+        const followUp = await adapter.chat(
+          target(),
+          chatCall({
+            tools: [weather, clock],
+            messages: [
+              { role: 'user', content: 'Hi' },
+              { role: 'assistant', content: done.result.content, toolCalls: done.result.toolCalls },
+              { role: 'tool', content: '14:00', toolCallId: timeCall.id },
+              { role: 'tool', content: 'Sunny', toolCallId: weatherCall.id },
+            ],
+          }),
+        );
+
+        expect(followUp).toMatchObject({ content: 'Sunny, and it is 14:00.', toolCalls: [], finishReason: 'stop' });
+        expect(sent(1).messages.slice(1)).toEqual([
+          {
+            role: 'assistant',
+            content: '',
+            tool_calls: [
+              { id: weatherCall.id, function: { name: 'get_weather', arguments: { city: 'Paris', days: 2 } } },
+              { id: timeCall.id, function: { name: 'get_time', arguments: {} } },
+            ],
+          },
+          { role: 'tool', content: '14:00', tool_name: 'get_time', tool_call_id: timeCall.id },
+          { role: 'tool', content: 'Sunny', tool_name: 'get_weather', tool_call_id: weatherCall.id },
+        ]);
+      });
+
+      it('returns the JSON a structured answer is, with no tool calls and no cache counts', async () => {
+        ollama().behave(MODEL, { reply: '{"name":"Paris"}', promptEvalCount: 5, evalCount: 4 });
+
+        const result = await adapter.chat(target(), chatCall({ responseFormat: { type: 'json_object' } }));
+
+        expect(result).toMatchObject({ content: '{"name":"Paris"}', toolCalls: [], finishReason: 'stop' });
+        expect(result.usage).toEqual({ promptTokens: 5, completionTokens: 4 });
+      });
+
+      it('answers a completion from /api/generate with no tool calls, streamed or not', async () => {
+        ollama().behave(MODEL, { reply: 'Blue.', toolCalls: calls });
+
+        const whole = await adapter.complete(target(), completionCall());
+        const streamed = await collect(adapter.streamComplete(target(), completionCall()));
+
+        expect(whole).toMatchObject({ content: 'Blue.', toolCalls: [], finishReason: 'stop' });
+        expect(toolDeltas(streamed)).toEqual([]);
+        expect(streamed.at(-1)).toMatchObject({ type: 'done', result: { toolCalls: [] } });
+      });
     });
   });
 });

@@ -14,7 +14,7 @@ export interface ModelSpec {
   task_specific?: Record<string, number>;
   context_length?: number;
   token_limit?: number;
-  pricing?: { input: number; output: number };
+  pricing?: { input: number; output: number; cached_input?: number; cache_write?: number };
 }
 
 /** Registers a model through the admin endpoint, as an operator would. */

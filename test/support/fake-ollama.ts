@@ -17,8 +17,14 @@ import { setTimeout as delay } from 'node:timers/promises';
 
 /** How the fake answers for one model. Unset fields take the defaults described. */
 export interface OllamaBehaviour {
-  /** The reply text. Default: `Reply from <model>: <last message or prompt>`. */
+  /** The reply text. Default: `Reply from <model>: <last message or prompt>`, or none when `toolCalls` are scripted. */
   reply?: string;
+  /**
+   * Chat only: tool calls to answer with, as `message.tool_calls` with the arguments (JSON text
+   * here) parsed to objects, and `id` only where given (as newer Ollama servers send). A stream
+   * sends them all on one line after the text, before the final line; `done_reason` stays `stop`.
+   */
+  toolCalls?: { id?: string; name: string; arguments: string }[];
   /** How a streamed reply is cut into lines. Default: word by word, each word with the space after it. */
   chunks?: string[];
   /** Default `stop`. */
@@ -48,10 +54,22 @@ export interface OllamaBehaviour {
   ignoreDimensions?: boolean;
 }
 
-/** A request body as the Ollama API defines it; only what the fake reads is typed. */
+/** A message as `/api/chat` takes it. */
+export interface OllamaRequestMessage {
+  role: string;
+  content: string;
+  images?: string[];
+  tool_calls?: { id?: string; function: { name: string; arguments: Record<string, unknown> } }[];
+  tool_name?: string;
+  tool_call_id?: string;
+}
+
+/** A request body as the Ollama API defines it; only what the fake reads, and the tests assert on, is typed. */
 export interface OllamaRequestBody {
   model?: string;
-  messages?: { role: string; content: string }[];
+  messages?: OllamaRequestMessage[];
+  tools?: { type: string; function: { name: string; description?: string; parameters?: Record<string, unknown> } }[];
+  format?: string | Record<string, unknown>;
   prompt?: string;
   input?: string | string[];
   stream?: boolean;
@@ -172,9 +190,11 @@ async function answerGeneration(
   const messages = body.messages ?? [];
   const input = isChat ? messages.map((message) => message.content).join(' ') : (body.prompt ?? '');
   const lastInput = isChat ? (messages.at(-1)?.content ?? '') : (body.prompt ?? '');
-  const reply = behaviour.reply ?? `Reply from ${body.model}: ${lastInput}`;
+  const toolCalls = isChat && behaviour.toolCalls?.length ? behaviour.toolCalls.map(ollamaToolCall) : undefined;
+  const reply = behaviour.reply ?? (toolCalls ? '' : `Reply from ${body.model}: ${lastInput}`);
   const chunks = behaviour.chunks ?? reply.match(/\S+\s*|\s+/g) ?? [];
-  const text = (content: string): object => (isChat ? { message: { role: 'assistant', content } } : { response: content });
+  const text = (content: string, calls?: object[]): object =>
+    isChat ? { message: { role: 'assistant', content, tool_calls: calls } } : { response: content };
   const { logprob } = behaviour;
   const logprobOf = (index: number): number | undefined => (Array.isArray(logprob) ? logprob[index] : logprob);
   /** The log-probabilities of `pieces`, the chunks from index `first` on. */
@@ -194,10 +214,11 @@ async function answerGeneration(
   };
 
   // Like Ollama, streams unless told not to.
-  if (body.stream === false) return sendJson(res, 200, { ...final, ...text(reply), ...logprobs(0, chunks) });
+  if (body.stream === false) return sendJson(res, 200, { ...final, ...text(reply, toolCalls), ...logprobs(0, chunks) });
 
   const last = behaviour.streamError === undefined ? { ...final, ...text('') } : { error: behaviour.streamError };
-  const lines = [...chunks.map((chunk, index) => ({ ...head, ...text(chunk), done: false, ...logprobs(index, [chunk]) })), last].map(
+  const calls = toolCalls ? [{ ...head, ...text('', toolCalls), done: false }] : [];
+  const lines = [...chunks.map((chunk, index) => ({ ...head, ...text(chunk), done: false, ...logprobs(index, [chunk]) })), ...calls, last].map(
     (line) => `${JSON.stringify(line)}\n`,
   );
   const writes = behaviour.writeBytes ? split(Buffer.from(lines.join('')), behaviour.writeBytes) : lines;
@@ -207,6 +228,10 @@ async function answerGeneration(
     res.write(piece);
   }
   res.end();
+}
+
+function ollamaToolCall({ id, name, arguments: args }: { id?: string; name: string; arguments: string }): object {
+  return { id, function: { name, arguments: JSON.parse(args) as unknown } };
 }
 
 function embedReply(body: OllamaRequestBody, behaviour: OllamaBehaviour): object {

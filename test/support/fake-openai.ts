@@ -34,6 +34,14 @@ export interface FakeBehaviour {
   delayMs?: number;
   /** Wait this long before each stream chunk after the first. */
   chunkDelayMs?: number;
+  /**
+   * Tool calls to answer with, in the vendor's own format (after `text`, if any); the finish
+   * reason defaults to the vendor's tool-call reason. `id` defaults to a fake id where the vendor
+   * has ids. Streams send each call's arguments in several pieces where the vendor streams them.
+   */
+  toolCalls?: { id?: string; name: string; arguments: string }[];
+  /** Prompt-cache counts to report: tokens read from the cache, and written to it (where the vendor reports writes). */
+  cache?: { read: number; write?: number };
 }
 
 export interface RecordedRequest {
@@ -195,12 +203,26 @@ export function echo(text: string): string {
   return `Echo: ${text}`;
 }
 
+/** A message's text, whichever form its content takes (string, parts, or null beside tool calls). */
+export function contentText(content: string | { type: string; text?: string }[] | null | undefined): string {
+  if (content == null) return '';
+  if (typeof content === 'string') return content;
+  return content.map((part) => part.text ?? '').join('\n');
+}
+
+/** Splits a tool call's arguments into up to three pieces, as vendors stream them. */
+export function argumentPieces(text: string): string[] {
+  if (text.length < 3) return [text];
+  const third = Math.ceil(text.length / 3);
+  return [text.slice(0, third), text.slice(third, 2 * third), text.slice(2 * third)];
+}
+
 // ---------------------------------------------------------------------------------------------
 // OpenAI
 
 interface ChatBody {
   model: string;
-  messages: { role: string; content: string }[];
+  messages: { role: string; content: string | { type: string; text?: string }[] | null }[];
   stream?: boolean;
   stream_options?: { include_usage?: boolean };
   logprobs?: boolean;
@@ -257,11 +279,17 @@ interface Reply {
   tokens: string[];
   logprobs: number[] | null;
   finishReason: string;
-  usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
+  usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number; prompt_tokens_details?: { cached_tokens: number } };
+  toolCalls: { id: string; type: 'function'; function: { name: string; arguments: string } }[];
 }
 
 function reply(behaviour: FakeBehaviour, input: string[], logprobsRequested: boolean): Reply {
-  const tokens = words(behaviour.text ?? echo(input[input.length - 1] ?? ''));
+  const toolCalls = (behaviour.toolCalls ?? []).map((call, index) => ({
+    id: call.id ?? `call_fake${index + 1}`,
+    type: 'function' as const,
+    function: { name: call.name, arguments: call.arguments },
+  }));
+  const tokens = words(behaviour.text ?? (toolCalls.length > 0 ? '' : echo(input[input.length - 1] ?? '')));
   const scripted = behaviour.logprobs;
   if (Array.isArray(scripted) && scripted.length !== tokens.length) {
     throw new Error(`fake OpenAI: ${scripted.length} logprobs scripted for ${tokens.length} tokens`);
@@ -272,8 +300,14 @@ function reply(behaviour: FakeBehaviour, input: string[], logprobsRequested: boo
   return {
     tokens,
     logprobs,
-    finishReason: behaviour.finishReason ?? 'stop',
-    usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
+    finishReason: behaviour.finishReason ?? (toolCalls.length > 0 ? 'tool_calls' : 'stop'),
+    usage: {
+      prompt_tokens: promptTokens,
+      completion_tokens: completionTokens,
+      total_tokens: promptTokens + completionTokens,
+      ...(behaviour.cache && { prompt_tokens_details: { cached_tokens: behaviour.cache.read } }),
+    },
+    toolCalls,
   };
 }
 
@@ -293,14 +327,20 @@ function completionLogprobs(tokens: string[], logprobs: number[] | null): unknow
 
 async function chatCompletion(exchange: Exchange, id: string): Promise<void> {
   const body = exchange.request.body as ChatBody;
-  const input = body.messages.map((message) => message.content);
+  const input = body.messages.map((message) => contentText(message.content));
   const answer = reply(exchange.behaviour, input, body.logprobs === true);
   const envelope = { id, created: Math.floor(Date.now() / 1000), model: body.model, system_fingerprint: 'fp_fake' };
 
   if (!body.stream) {
     const choice = {
       index: 0,
-      message: { role: 'assistant', content: answer.tokens.join(''), refusal: null, annotations: [] },
+      message: {
+        role: 'assistant',
+        content: answer.tokens.length > 0 || answer.toolCalls.length === 0 ? answer.tokens.join('') : null,
+        refusal: null,
+        annotations: [],
+        ...(answer.toolCalls.length > 0 && { tool_calls: answer.toolCalls }),
+      },
       logprobs: chatLogprobs(answer.tokens, answer.logprobs),
       finish_reason: answer.finishReason,
     };
@@ -313,9 +353,16 @@ async function chatCompletion(exchange: Exchange, id: string): Promise<void> {
   const tokenChunks = answer.tokens.map((token, i) =>
     chunk([{ index: 0, delta: { content: token }, logprobs: chatLogprobs([token], answer.logprobs && [answer.logprobs[i]]), finish_reason: null }]),
   );
+  const toolCallChunks = answer.toolCalls.flatMap((call, index) => [
+    chunk([{ index: 0, delta: { tool_calls: [{ index, id: call.id, type: 'function', function: { name: call.function.name, arguments: '' } }] }, logprobs: null, finish_reason: null }]),
+    ...argumentPieces(call.function.arguments).map((piece) =>
+      chunk([{ index: 0, delta: { tool_calls: [{ index, function: { arguments: piece } }] }, logprobs: null, finish_reason: null }]),
+    ),
+  ]);
   await exchange.sse([
     chunk([{ index: 0, delta: { role: 'assistant', content: '', refusal: null }, logprobs: null, finish_reason: null }]),
     ...tokenChunks,
+    ...toolCallChunks,
     chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: answer.finishReason }]),
     ...(includeUsage ? [chunk([], { usage: answer.usage })] : []),
     'data: [DONE]\n\n',

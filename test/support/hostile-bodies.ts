@@ -79,7 +79,19 @@ const WRONG_VALUES: Record<FieldKind, unknown[]> = {
   freeObject: [1, 'x', true, []],
   scoreMap: [[], 'x', { general: 2 }, { general: 'x' }, { 'Not An Identifier': 0.5 }],
   textInput: [1, true, {}, [], [1], [[1, 2]]],
-  messageContent: [1, true, {}, [], [1], [{ type: 'text' }], [{ type: 'image_url', image_url: { url: 'http://x' } }]],
+  messageContent: [
+    1,
+    true,
+    {},
+    [],
+    [1],
+    [{ type: 'text' }],
+    [{ type: 'image_url', image_url: { url: 'file:///etc/passwd' } }],
+    [{ type: 'image_url', image_url: { url: 'data:text/html;base64,PGI+' } }],
+    [{ type: 'image_url', image_url: 'https://x/y.png' }],
+    [{ type: 'text', text: 'x', cache_control: { type: 'forever' } }],
+    [{ type: 'input_audio', input_audio: { data: 'AAAA', format: 'wav' } }],
+  ],
 };
 
 /** Strings no store can keep: NUL, and UTF-16 surrogates without their pair (sent escaped, as JSON.stringify writes them). */

@@ -20,7 +20,13 @@ class UsageView {
   @ApiProperty({ example: 60 })
   total_tokens: number;
 
-  @ApiProperty({ example: 0.0000306, description: 'USD from the model registered prices per 1K tokens' })
+  @ApiPropertyOptional({ example: 1024, description: "Prompt tokens read from the provider's prompt cache (included in prompt_tokens); absent when the provider reported none" })
+  cached_tokens?: number;
+
+  @ApiPropertyOptional({ example: 0, description: "Prompt tokens written to the provider's prompt cache (Anthropic; included in prompt_tokens)" })
+  cache_write_tokens?: number;
+
+  @ApiProperty({ example: 0.0000306, description: 'USD from the model registered prices per 1K tokens (cached and cache-write tokens at their own prices where registered)' })
   estimated_cost: number;
 }
 
@@ -53,6 +59,25 @@ class ResponseMetadataView {
   failed_attempts?: FailedAttempt[];
 }
 
+class FunctionCallView {
+  @ApiProperty({ example: 'get_weather' })
+  name: string;
+
+  @ApiProperty({ example: '{"city":"Paris"}', description: 'JSON text, as the model wrote it' })
+  arguments: string;
+}
+
+export class ToolCallView {
+  @ApiProperty({ example: 'call_abc123', description: 'Send it back as tool_call_id of the tool message with the result' })
+  id: string;
+
+  @ApiProperty({ enum: ['function'] })
+  type: 'function';
+
+  @ApiProperty({ type: FunctionCallView })
+  function: FunctionCallView;
+}
+
 /** The SPEC's completion response, shared by `/completion` and `/chat`. */
 export class CompletionView {
   @ApiProperty({ example: 'a3c1e2f0-...', description: 'The request id: feedback and cancel take it' })
@@ -66,6 +91,9 @@ export class CompletionView {
 
   @ApiProperty({ example: 'Recursion is a function calling itself on a smaller input.' })
   content: string;
+
+  @ApiPropertyOptional({ type: [ToolCallView], description: 'The tools the model called (finish_reason tool_calls); absent when it called none' })
+  tool_calls?: ToolCallView[];
 
   @ApiProperty({ type: UsageView })
   usage: UsageView;

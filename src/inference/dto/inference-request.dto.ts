@@ -5,7 +5,6 @@ import {
   ArrayUnique,
   IsArray,
   IsBoolean,
-  IsIn,
   IsInt,
   IsNumber,
   IsObject,
@@ -20,10 +19,12 @@ import {
 import { IsNestedDto } from '../../common/validation/is-nested-dto';
 import { IDENTIFIER } from '../../common/validation/is-score-map';
 import { MODEL_ID_PATTERN } from '../../models/dto/register-model.dto';
-import { CHAT_ROLES, ChatRole } from '../../providers/provider.types';
+import { ChatMessageDto, MAX_TEXT_CHARS } from './chat-message.dto';
 import { SamplingFieldsDto } from './sampling-fields.dto';
+import { IsToolChoice, MAX_TOOLS, ResponseFormatDto, ToolChoiceValue, ToolDto } from './tools.dto';
 
-export const MAX_TEXT_CHARS = 400_000;
+export { MAX_TEXT_CHARS };
+
 export const MAX_MESSAGES = 500;
 export const MAX_CONTEXT_ITEMS = 50;
 export const MAX_OUTPUT_TOKENS = 1_000_000;
@@ -171,6 +172,11 @@ export abstract class InferenceRequestDto extends SamplingFieldsDto {
   @IsOptional()
   @IsBoolean()
   async?: boolean;
+
+  @ApiPropertyOptional({ type: ResponseFormatDto, description: 'JSON answers: honoured by every provider kind, and the answer is checked against the schema (docs/parameters.md)' })
+  @IsOptional()
+  @IsNestedDto(() => ResponseFormatDto)
+  response_format?: ResponseFormatDto;
 }
 
 export class CompletionRequestDto extends InferenceRequestDto {
@@ -181,22 +187,24 @@ export class CompletionRequestDto extends InferenceRequestDto {
   prompt: string;
 }
 
-export class ChatMessageDto {
-  @ApiProperty({ enum: CHAT_ROLES, example: 'user' })
-  @IsIn(CHAT_ROLES)
-  role: ChatRole;
-
-  @ApiProperty({ example: 'Explain recursion in one sentence.' })
-  @IsString()
-  @MinLength(1)
-  @MaxLength(MAX_TEXT_CHARS)
-  content: string;
-}
-
 export class ChatRequestDto extends InferenceRequestDto {
   @ApiProperty({ type: [ChatMessageDto] })
   @ArrayMinSize(1)
   @ArrayMaxSize(MAX_MESSAGES)
   @IsNestedDto(() => ChatMessageDto, { each: true })
   messages: ChatMessageDto[];
+
+  @ApiPropertyOptional({ type: [ToolDto], maxItems: MAX_TOOLS, description: 'Functions the model may call: only models with the function_calling capability are eligible' })
+  @IsOptional()
+  @ArrayMaxSize(MAX_TOOLS)
+  @IsNestedDto(() => ToolDto, { each: true })
+  tools?: ToolDto[];
+
+  @ApiPropertyOptional({
+    oneOf: [{ type: 'string', enum: ['auto', 'none', 'required'] }, { type: 'object', properties: { type: { enum: ['function'] }, function: { type: 'object', properties: { name: { type: 'string' } } } } }],
+    description: 'Whether and which tool the model must call; only with tools',
+  })
+  @IsOptional()
+  @IsToolChoice()
+  tool_choice?: ToolChoiceValue;
 }

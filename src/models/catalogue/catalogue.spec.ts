@@ -30,4 +30,17 @@ describe('built-in catalogue', () => {
       }
     }
   });
+
+  it("prices prompt-cache reads below the input price, and every Anthropic model's cache writes above it", () => {
+    for (const { registration } of catalogue) {
+      const pricing = registration.properties?.pricing;
+      if (pricing?.cached_input != null) expect(pricing.cached_input).toBeLessThan(pricing.input ?? 0);
+      if (registration.provider === 'anthropic') {
+        expect(pricing?.cached_input).toBeCloseTo((pricing?.input ?? 0) * 0.1, 12);
+        expect(pricing?.cache_write).toBeCloseTo((pricing?.input ?? 0) * 1.25, 12);
+      } else {
+        expect(pricing?.cache_write).toBeUndefined();
+      }
+    }
+  });
 });

@@ -13,6 +13,12 @@ export class PricingView {
 
   @ApiProperty({ example: 0.01, description: 'USD per 1K output tokens' })
   output: number;
+
+  @ApiPropertyOptional({ example: 0.00125, description: "USD per 1K input tokens read from the provider's prompt cache; absent: billed at the input price" })
+  cached_input?: number;
+
+  @ApiPropertyOptional({ example: 0.00375, description: "USD per 1K input tokens written to the provider's prompt cache (Anthropic); absent: billed at the input price" })
+  cache_write?: number;
 }
 
 export class ModelPropertiesView {
@@ -97,7 +103,7 @@ export function toModelView(model: ModelEntity, availability: Availability, circ
     properties: {
       context_length: model.contextLength,
       token_limit: model.tokenLimit,
-      pricing: { input: model.priceInput, output: model.priceOutput },
+      pricing: toPricingView(model),
     },
     metadata: {
       version: model.version,
@@ -106,5 +112,15 @@ export function toModelView(model: ModelEntity, availability: Availability, circ
       ...(!availability.available && { unavailable_reason: availability.reason }),
       circuit,
     },
+  };
+}
+
+/** Cache prices appear only when set, so a model without them keeps the SPEC's two fields. */
+function toPricingView(model: ModelEntity): PricingView {
+  return {
+    input: model.priceInput,
+    output: model.priceOutput,
+    ...(model.priceCachedInput !== null && { cached_input: model.priceCachedInput }),
+    ...(model.priceCacheWrite !== null && { cache_write: model.priceCacheWrite }),
   };
 }

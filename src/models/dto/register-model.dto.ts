@@ -73,6 +73,30 @@ export class PricingDto {
   @IsNumber({ allowNaN: false, allowInfinity: false })
   @Min(0)
   output?: number;
+
+  @ApiPropertyOptional({
+    minimum: 0,
+    example: 0.00125,
+    nullable: true,
+    type: Number,
+    description: "USD per 1K input tokens read from the provider's prompt cache; unset bills them at the input price, null unsets a stored one",
+  })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  cached_input?: number | null;
+
+  @ApiPropertyOptional({
+    minimum: 0,
+    example: 0.00375,
+    nullable: true,
+    type: Number,
+    description: "USD per 1K input tokens written to the provider's prompt cache (Anthropic); unset bills them at the input price, null unsets a stored one",
+  })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  cache_write?: number | null;
 }
 
 /** Token counts are stored in Postgres `integer` columns. */

@@ -39,7 +39,7 @@ describe('OpenAI request validation', () => {
     );
     expect({ ...body, messages: body.messages.map((m) => ({ ...m })), stream_options: { ...body.stream_options } }).toEqual({
       model: 'auto',
-      messages: [{ role: 'user', content: 'hi' }],
+      messages: [{ role: 'user', content: 'hi', name: 'ann' }],
       stream_options: { include_usage: true },
       temperature: 0.5,
       n: 1,
@@ -57,11 +57,18 @@ describe('OpenAI request validation', () => {
 
   it.each([
     ['n above 1', chat({ n: 2 }), ['n']],
-    ['tools', chat({ tools: [{ type: 'function' }] }), ['tools']],
+    ['a tool without its function', chat({ tools: [{ type: 'function' }] }), ['tools.0.function']],
+    ['a tool choice of another shape', chat({ tools: [{ type: 'function', function: { name: 'f' } }], tool_choice: 'any' }), ['tool_choice']],
+    ['a tool message without tool_call_id', chat({ messages: [{ role: 'tool', content: 'x' }] }), ['messages.0.tool_call_id']],
+    ['tool calls on a user message', chat({ messages: [{ role: 'user', content: 'x', tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: '{}' } }] }] }), ['messages.0.tool_calls']],
+    ['an image in a system message', chat({ messages: [{ role: 'system', content: [{ type: 'image_url', image_url: { url: 'https://example.com/a.png' } }] }] }), ['messages.0.content']],
+    ['an image URL of another scheme', chat({ messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'file:///etc/passwd' } }] }] }), ['messages.0.content']],
     ['legacy functions', chat({ functions: [{ name: 'f' }] }), ['functions']],
-    ['JSON mode', chat({ response_format: { type: 'json_schema' } }), ['response_format.type']],
+    ['json_schema without its schema', chat({ response_format: { type: 'json_schema' } }), ['response_format.json_schema']],
+    ['an unknown response format', chat({ response_format: { type: 'yaml' } }), ['response_format.type']],
     ['log-probabilities', chat({ logprobs: true }), ['logprobs']],
     ['a function message', chat({ messages: [{ role: 'function', content: 'x' }] }), ['messages.0.role']],
+    ['an empty user message', chat({ messages: [{ role: 'user', content: null }] }), ['messages.0.content']],
     ['an image part', chat({ messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'x' } }] }] }), ['messages.0.content']],
     ['empty content', chat({ messages: [{ role: 'user', content: '' }] }), ['messages.0.content']],
     ['no messages', chat({ messages: [] }), ['messages']],

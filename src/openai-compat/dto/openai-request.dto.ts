@@ -19,13 +19,15 @@ import { MAX_DIMENSIONS, MAX_TEXT_LENGTH, MAX_TEXTS } from '../../embeddings/dto
 import { MAX_MESSAGES, MAX_OUTPUT_TOKENS, MAX_TEXT_CHARS } from '../../inference/dto/inference-request.dto';
 import { SamplingFieldsDto } from '../../inference/dto/sampling-fields.dto';
 import { MODEL_ID_PATTERN } from '../../models/dto/register-model.dto';
-import { IsMessageContent, IsTextInput, MessageContent } from './openai-validators';
+import { IsTextInput } from './openai-validators';
+import { ChatMessageFieldsDto } from '../../inference/dto/chat-message.dto';
+import { IsToolChoice, MAX_TOOLS, ResponseFormatDto, ToolChoiceValue, ToolDto } from '../../inference/dto/tools.dto';
 
 /**
  * OpenAI's request bodies, validated leniently: fields this gateway does not know are accepted and
- * dropped (clients such as LangChain send many); sampling parameters and hints are served as on
- * `/api/models/*` (docs/parameters.md); fields whose omission would change the answer a caller
- * expects (n > 1, tools, JSON mode, log-probabilities) are refused with a 400.
+ * dropped (clients such as LangChain send many); sampling parameters, hints, tools and response
+ * formats are served as on `/api/models/*` (docs/parameters.md); fields whose omission would change
+ * the answer a caller expects (n > 1, legacy functions, log-probabilities) are refused with a 400.
  */
 
 /** `model`: a registered model id, `auto`, or `auto:<task_type>`. */
@@ -46,12 +48,6 @@ export class StreamOptionsDto {
   include_usage?: boolean;
 }
 
-export class ResponseFormatDto {
-  @ApiProperty({ enum: ['text'], description: 'Only plain text: json_object and json_schema are refused' })
-  @IsIn(['text'], notSupported('response_format types other than "text" are'))
-  type: 'text';
-}
-
 export class OpenAiMetadataDto {
   @ApiPropertyOptional({ example: 'project-7', description: 'Recorded as the request metadata project_id' })
   @IsOptional()
@@ -66,31 +62,13 @@ export class OpenAiMetadataDto {
   task_id?: string;
 }
 
-export const OPENAI_CHAT_ROLES = ['system', 'developer', 'user', 'assistant'] as const;
+export const OPENAI_CHAT_ROLES = ['system', 'developer', 'user', 'assistant', 'tool'] as const;
 export type OpenAiChatRole = (typeof OPENAI_CHAT_ROLES)[number];
 
-export class OpenAiChatMessageDto {
+export class OpenAiChatMessageDto extends ChatMessageFieldsDto {
   @ApiProperty({ enum: OPENAI_CHAT_ROLES, example: 'user', description: '`developer` is served as `system`' })
-  @IsIn(OPENAI_CHAT_ROLES, { message: `role must be one of ${OPENAI_CHAT_ROLES.join(', ')} (tool and function messages are not supported)` })
+  @IsIn(OPENAI_CHAT_ROLES, { message: `role must be one of ${OPENAI_CHAT_ROLES.join(', ')} (function messages are not supported)` })
   role: OpenAiChatRole;
-
-  @ApiProperty({
-    oneOf: [
-      { type: 'string' },
-      {
-        type: 'array',
-        items: {
-          type: 'object',
-          required: ['type', 'text'],
-          properties: { type: { type: 'string', enum: ['text'] }, text: { type: 'string' } },
-        },
-      },
-    ],
-    example: 'Explain recursion in one sentence.',
-    description: 'A string, or text parts (joined by newlines)',
-  })
-  @IsMessageContent(MAX_TEXT_CHARS)
-  content: MessageContent;
 }
 
 /** Fields chat and legacy completions share; stop, top_p and the hints are defined once for both APIs. */
@@ -151,7 +129,7 @@ export class OpenAiChatRequestDto extends OpenAiGenerationRequestDto {
   @IsNestedDto(() => OpenAiMetadataDto)
   metadata?: OpenAiMetadataDto;
 
-  @ApiPropertyOptional({ type: ResponseFormatDto })
+  @ApiPropertyOptional({ type: ResponseFormatDto, description: 'json_object / json_schema: honoured by every provider kind, and the answer is checked against the schema' })
   @IsOptional()
   @IsNestedDto(() => ResponseFormatDto)
   response_format?: ResponseFormatDto;
@@ -161,16 +139,21 @@ export class OpenAiChatRequestDto extends OpenAiGenerationRequestDto {
   @IsIn([false], notSupported('logprobs are'))
   logprobs?: false;
 
-  @ApiPropertyOptional({ type: 'array', items: { type: 'object' }, maxItems: 0, description: 'Tool calling is not supported: only empty' })
+  @ApiPropertyOptional({ type: [ToolDto], maxItems: MAX_TOOLS, description: 'Functions the model may call: only models with the function_calling capability are eligible' })
   @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(0, notSupported('tools are'))
-  tools?: unknown[];
+  @ArrayMaxSize(MAX_TOOLS)
+  @IsNestedDto(() => ToolDto, { each: true })
+  tools?: ToolDto[];
 
-  @ApiPropertyOptional({ type: 'array', items: { type: 'object' }, maxItems: 0, description: 'Function calling is not supported: only empty' })
+  @ApiPropertyOptional({ description: '"auto", "none", "required" or {"type": "function", "function": {"name"}}; only with tools' })
+  @IsOptional()
+  @IsToolChoice()
+  tool_choice?: ToolChoiceValue;
+
+  @ApiPropertyOptional({ type: 'array', items: { type: 'object' }, maxItems: 0, description: 'The legacy functions field is not supported (use tools): only empty' })
   @IsOptional()
   @IsArray()
-  @ArrayMaxSize(0, notSupported('functions are'))
+  @ArrayMaxSize(0, notSupported('functions (use tools) are'))
   functions?: unknown[];
 }
 

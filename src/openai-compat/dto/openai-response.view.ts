@@ -1,7 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ToolCallView } from '../../inference/dto/completion.view';
 import { FinishReason } from '../../providers/provider.types';
 
 /** OpenAI's response objects as this gateway sends them; the `OpenAi` prefix keeps Swagger schema names apart from ours. */
+
+export class PromptTokensDetailsView {
+  @ApiProperty({ example: 1024, description: "Prompt tokens read from the provider's prompt cache" })
+  cached_tokens: number;
+}
 
 export class OpenAiUsageView {
   @ApiProperty({ example: 12 })
@@ -13,6 +19,9 @@ export class OpenAiUsageView {
   @ApiProperty({ example: 60 })
   total_tokens: number;
 
+  @ApiPropertyOptional({ type: PromptTokensDetailsView, description: 'Where the provider reported prompt-cache reads' })
+  prompt_tokens_details?: PromptTokensDetailsView;
+
   @ApiProperty({ example: 0.0000306, description: 'Extra field: USD from the model registered prices per 1K tokens' })
   estimated_cost: number;
 }
@@ -21,8 +30,11 @@ export class OpenAiAssistantMessageView {
   @ApiProperty({ enum: ['assistant'] })
   role: 'assistant';
 
-  @ApiProperty({ example: 'Recursion is a function calling itself on a smaller input.' })
-  content: string;
+  @ApiProperty({ example: 'Recursion is a function calling itself on a smaller input.', nullable: true, type: String, description: 'null when the model only called tools' })
+  content: string | null;
+
+  @ApiPropertyOptional({ type: [ToolCallView], description: 'The tools the model called (finish_reason tool_calls)' })
+  tool_calls?: ToolCallView[];
 
   @ApiProperty({ type: String, nullable: true, example: null })
   refusal: null;
@@ -188,13 +200,21 @@ export class OpenAiErrorBodyView {
   error: OpenAiErrorView;
 }
 
+/** A piece of a streamed tool call: the first of a call has its id, type and name. */
+export interface ToolCallChunkDelta {
+  index: number;
+  id?: string;
+  type?: 'function';
+  function: { name?: string; arguments: string };
+}
+
 /** One frame of a chat stream (`object: "chat.completion.chunk"`). */
 export interface OpenAiChatChunk {
   id: string;
   object: 'chat.completion.chunk';
   created: number;
   model: string;
-  choices: { index: number; delta: { role?: 'assistant'; content?: string }; logprobs: null; finish_reason: FinishReason | null }[];
+  choices: { index: number; delta: { role?: 'assistant'; content?: string; tool_calls?: ToolCallChunkDelta[] }; logprobs: null; finish_reason: FinishReason | null }[];
   usage?: OpenAiUsageView | null;
 }
 

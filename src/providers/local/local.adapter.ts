@@ -1,28 +1,28 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import type { LlamaContextSequence, LlamaModel, SequenceEvaluateOptions, Token } from 'node-llama-cpp';
-import { CallSignal, confidenceFromLogprobs } from '../call-signal';
+import type { GbnfJsonSchema, LlamaModel, Token } from 'node-llama-cpp';
+import { CallSignal } from '../call-signal';
 import { ProviderError, ProviderErrorCode } from '../provider-error';
 import {
   CallControl,
   ChatCall,
-  ChatMessage,
-  ChatRole,
   CompletionCall,
   EmbeddingCall,
   EmbeddingResult,
-  FinishReason,
   GenerationChunk,
   GenerationParams,
   GenerationResult,
   ProviderAdapter,
   ProviderTarget,
 } from '../provider.types';
-import { StopMatcher } from '../stop-matcher';
 import { textWindows } from '../text-windows';
+import { JsonGrammars } from './json-grammars';
+import { chatPlan } from './local-chat';
 import { abortedCallError, LocalModelPool, LocalModelSettings } from './local-model-pool';
+import { asToolCall } from './local-tools';
 import { errorMessage } from './node-llama-cpp';
-import { TextAssembler, TextOptions } from './text-assembler';
+import { TextOptions } from './text-assembler';
+import { sample, throwIfAborted } from './token-loop';
 
 /** Per sequence; small enough to keep memory and prompt evaluation modest on a CPU. */
 const DEFAULT_CONTEXT_SIZE = 1024;
@@ -42,12 +42,15 @@ const COUNT_WINDOW_CHARS = 8192;
  * Generation is our own token loop over `LlamaContextSequence.evaluateWithMetadata` rather than
  * `LlamaCompletion`: only that lower-level API reports each sampled token's probability, which
  * gives a real confidence. Temperature 0 (the default) is greedy decoding; `topP`, `seed` and the
- * presence and frequency penalties go to llama.cpp's sampler (`samplerOptions`). Generation stops
+ * presence and frequency penalties go to llama.cpp's sampler (see `token-loop`). Generation stops
  * on an end-of-generation token or a `stop` sequence (`stop`, the sequence not included), or at
  * `maxTokens` or the end of the context (`length`); the context is never shifted.
  *
  * Chat does not use the model's chat template: the messages become a plain transcript (see
- * `transcript`), which any model, even one without a template, can continue.
+ * `local-chat`), which any model, even one without a template, can continue. Structured output
+ * (`responseFormat` JSON) and forced tool calls (see `local-tools`) are generated under a grammar
+ * built from the JSON schema, so the answer is JSON of that form unless `maxTokens` or the
+ * context (`length`) or a `stop` sequence cuts it short. Images are refused.
  */
 @Injectable()
 export class LocalAdapter implements ProviderAdapter, OnApplicationShutdown {
@@ -55,6 +58,7 @@ export class LocalAdapter implements ProviderAdapter, OnApplicationShutdown {
   readonly supportsDimensions = false;
 
   private readonly pool = new LocalModelPool();
+  private readonly grammars = new JsonGrammars();
 
   chat(target: ProviderTarget, call: ChatCall): Promise<GenerationResult> {
     return resultOf(this.streamChat(target, call));
@@ -64,12 +68,14 @@ export class LocalAdapter implements ProviderAdapter, OnApplicationShutdown {
     return resultOf(this.streamComplete(target, call));
   }
 
-  streamChat(target: ProviderTarget, call: ChatCall): AsyncIterable<GenerationChunk> {
-    return this.generate(target, call, transcript(call.messages), { trimLeadingWhitespace: true });
+  async *streamChat(target: ProviderTarget, call: ChatCall): AsyncGenerator<GenerationChunk> {
+    const plan = chatPlan(call);
+    const chunks = this.generate(target, call, { prompt: plan.prompt, schema: plan.schema, output: { trimLeadingWhitespace: true } });
+    yield* plan.tools ? asToolCall(chunks, plan.tools) : chunks;
   }
 
   streamComplete(target: ProviderTarget, call: CompletionCall): AsyncIterable<GenerationChunk> {
-    return this.generate(target, call, call.prompt, { trimLeadingWhitespace: false });
+    return this.generate(target, call, { prompt: call.prompt, schema: null, output: { trimLeadingWhitespace: false } });
   }
 
   async embed(target: ProviderTarget, call: EmbeddingCall): Promise<EmbeddingResult> {
@@ -110,8 +116,7 @@ export class LocalAdapter implements ProviderAdapter, OnApplicationShutdown {
   private async *generate(
     target: ProviderTarget,
     call: CallControl & GenerationParams,
-    prompt: string,
-    output: TextOptions,
+    { prompt, schema, output }: Generation,
   ): AsyncGenerator<GenerationChunk> {
     const callSignal = new CallSignal(call);
     try {
@@ -119,9 +124,10 @@ export class LocalAdapter implements ProviderAdapter, OnApplicationShutdown {
       const sequences = await untilAborted(this.pool.sequences(settings), callSignal);
       const input = await promptTokens(sequences.model, prompt, sequences.context.contextSize);
       const limit = generationLimit(input.length, sequences.context.contextSize, call.maxTokens);
+      const json = schema ? await untilAborted(this.grammars.constraint(sequences.model, schema), callSignal) : null;
       const sequence = await sequences.acquire(callSignal);
       try {
-        yield* sample(sequence, input, { limit, call, callSignal, output });
+        yield* sample(sequence, input, { limit, call, callSignal, output, json });
       } finally {
         sequences.release(sequence);
       }
@@ -131,92 +137,11 @@ export class LocalAdapter implements ProviderAdapter, OnApplicationShutdown {
   }
 }
 
-interface Sampling {
-  limit: number;
-  call: GenerationParams;
-  callSignal: CallSignal;
+interface Generation {
+  prompt: string;
+  /** The JSON the answer must be, or null for free text. */
+  schema: GbnfJsonSchema | null;
   output: TextOptions;
-}
-
-/**
- * llama.cpp's sampler settings for a call. Penalties use llama.cpp's formula, which is OpenAI's
- * (a logit lowered by count x frequency + presence), over the tokens generated so far; its
- * multiplicative repeat penalty stays off (1).
- */
-function samplerOptions(call: GenerationParams, generated: () => Token[]): SequenceEvaluateOptions {
-  const penalised = call.presencePenalty !== undefined || call.frequencyPenalty !== undefined;
-  return {
-    temperature: call.temperature ?? 0,
-    topP: call.topP,
-    seed: call.seed,
-    repeatPenalty: penalised
-      ? { punishTokens: generated, penalty: 1, presencePenalty: call.presencePenalty, frequencyPenalty: call.frequencyPenalty }
-      : undefined,
-  };
-}
-
-/** Generates on one sequence: content deltas as tokens come, then the result. */
-async function* sample(
-  sequence: LlamaContextSequence,
-  input: Token[],
-  { limit, call, callSignal, output }: Sampling,
-): AsyncGenerator<GenerationChunk> {
-  // Keeps the part of the sequence's state that matches this prompt; at least one prompt token
-  // must be evaluated anew for the model to predict the next.
-  await sequence.adaptStateToTokens(input.slice(0, -1), false);
-  const reused = sequence.nextTokenIndex;
-  const generated: Token[] = [];
-  const tokens = sequence.evaluateWithMetadata(input.slice(reused), { confidence: true }, samplerOptions(call, () => generated));
-  const text = new TextAssembler(sequence.model, input, output);
-  const stops = new StopMatcher(call.stop ?? []);
-  const probabilities: number[] = [];
-  let content = '';
-  let finishReason: FinishReason = 'stop';
-  try {
-    for (;;) {
-      // Checked before every evaluation, so nothing is generated once the call is cancelled or timed out.
-      throwIfAborted(callSignal);
-      if (probabilities.length >= limit) {
-        finishReason = 'length';
-        break;
-      }
-      const step = await tokens.next();
-      // A token that was being evaluated when the signal fired is dropped.
-      throwIfAborted(callSignal);
-      if (step.done) break; // an end-of-generation token, which is not part of the content
-      probabilities.push(step.value.confidence);
-      generated.push(step.value.token);
-      const delta = stops.add(text.add(step.value.token));
-      content += delta;
-      if (delta) yield { type: 'delta', content: delta };
-      if (stops.isStopped) break;
-    }
-  } finally {
-    await tokens.return();
-  }
-  const rest = stops.add(text.flush()) + stops.flush();
-  content += rest;
-  if (rest) yield { type: 'delta', content: rest };
-  yield {
-    type: 'done',
-    result: {
-      content,
-      finishReason,
-      usage: { promptTokens: input.length, completionTokens: probabilities.length },
-      confidence: confidenceFromLogprobs(probabilities.map(Math.log)),
-      modelSpecific: { reused_prompt_tokens: reused },
-    },
-  };
-}
-
-const ROLE_LABELS: Record<ChatRole, string> = { system: 'System', user: 'User', assistant: 'Assistant' };
-
-/**
- * The chat format for local models: one `Role: content` line per message, then `Assistant:` for
- * the model to continue, e.g. `System: Be brief.\nUser: Hi!\nAssistant:`.
- */
-function transcript(messages: readonly ChatMessage[]): string {
-  return [...messages.map((message) => `${ROLE_LABELS[message.role]}: ${message.content}`), 'Assistant:'].join('\n');
 }
 
 /**
@@ -283,11 +208,6 @@ function positiveInteger(value: unknown, fallback: number): number {
 async function resultOf(stream: AsyncIterable<GenerationChunk>): Promise<GenerationResult> {
   for await (const chunk of stream) if (chunk.type === 'done') return chunk.result;
   throw new ProviderError(ProviderErrorCode.Unknown, 'Local generation ended without a result');
-}
-
-function throwIfAborted(callSignal: CallSignal): void {
-  const aborted = callSignal.abortError();
-  if (aborted) throw aborted;
 }
 
 /** Stops waiting (for a model to load, say) when the call is cancelled or times out; the wait itself goes on for others. */

@@ -1,19 +1,20 @@
 import { Injectable } from '@nestjs/common';
 import { redactSecrets } from '../../common/secrets/redact-secrets';
-import { CallSignal, confidenceFromLogprobs } from '../call-signal';
+import { CallSignal } from '../call-signal';
 import { ProviderError, ProviderErrorCode } from '../provider-error';
 import {
   ChatCall,
   CompletionCall,
   EmbeddingCall,
   EmbeddingResult,
-  FinishReason,
   GenerationChunk,
   GenerationParams,
   GenerationResult,
   ProviderAdapter,
   ProviderTarget,
 } from '../provider.types';
+import { chatFields } from './ollama-messages';
+import { GenerationReply, ResultBuilder } from './ollama-reply';
 
 /**
  * Ollama's native REST API over `fetch`: `/api/chat` for chat, `/api/generate` for a prompt (Ollama
@@ -22,6 +23,10 @@ import {
  * Confidence: every generation asks for `logprobs: true`. Ollama 0.12.11 and later return each
  * token's log-probability; older servers ignore the field and confidence is null. `target.options`
  * `logprobs: false` stops asking.
+ *
+ * Tools, images and structured output: see `chatFields`. Tool calls come back whole (a stream line
+ * carries complete calls), so each streamed call is one `tool_call_delta` with all its arguments.
+ * Ollama reports no prompt caching: `cachedTokens` stays unset.
  *
  * Dimensions: sent as `dimensions`, which Ollama truncates and re-normalizes embeddings to
  * (ollama/ollama#12242, September 2025). Older servers ignore it; embed() notices the full-length
@@ -32,7 +37,8 @@ export class OllamaAdapter implements ProviderAdapter {
   readonly kind = 'ollama';
   readonly supportsDimensions = true;
 
-  chat(target: ProviderTarget, call: ChatCall): Promise<GenerationResult> {
+  // Async, like streamChat, so that a chat Ollama cannot take (chatBody throws) fails the returned promise or stream.
+  async chat(target: ProviderTarget, call: ChatCall): Promise<GenerationResult> {
     return generateOnce(target, 'api/chat', chatBody(target, call), call);
   }
 
@@ -40,8 +46,8 @@ export class OllamaAdapter implements ProviderAdapter {
     return generateOnce(target, 'api/generate', completionBody(target, call), call);
   }
 
-  streamChat(target: ProviderTarget, call: ChatCall): AsyncIterable<GenerationChunk> {
-    return generateStream(target, 'api/chat', chatBody(target, call), call);
+  async *streamChat(target: ProviderTarget, call: ChatCall): AsyncIterable<GenerationChunk> {
+    yield* generateStream(target, 'api/chat', chatBody(target, call), call);
   }
 
   streamComplete(target: ProviderTarget, call: CompletionCall): AsyncIterable<GenerationChunk> {
@@ -68,23 +74,6 @@ export class OllamaAdapter implements ProviderAdapter {
   }
 }
 
-/** One generation reply, or one line of a generation stream: `/api/chat` and `/api/generate` differ only in where the text is. */
-interface GenerationReply {
-  message?: { content?: string };
-  response?: string;
-  done?: boolean;
-  done_reason?: string;
-  prompt_eval_count?: number;
-  eval_count?: number;
-  logprobs?: { logprob: number }[];
-  total_duration?: number;
-  load_duration?: number;
-  prompt_eval_duration?: number;
-  eval_duration?: number;
-  /** Sent as a stream line when the model fails after the answer has started. */
-  error?: string;
-}
-
 interface EmbedReply {
   embeddings?: number[][];
   prompt_eval_count?: number;
@@ -93,8 +82,7 @@ interface EmbedReply {
 type RequestBody = Record<string, unknown>;
 
 function chatBody(target: ProviderTarget, call: ChatCall): RequestBody {
-  const messages = call.messages.map(({ role, content }) => ({ role, content }));
-  return { model: target.providerModel, messages, options: modelOptions(call), logprobs: wantsLogprobs(target) };
+  return { model: target.providerModel, ...chatFields(call), options: modelOptions(call), logprobs: wantsLogprobs(target) };
 }
 
 function completionBody(target: ProviderTarget, call: CompletionCall): RequestBody {
@@ -150,8 +138,9 @@ async function* generateStream(
       throwIfAborted(callSignal);
       const reply = parseJson<GenerationReply>(line);
       if (reply.error !== undefined) throw new ProviderError(ProviderErrorCode.ServerError, redactSecrets(reply.error, target.apiKey));
-      const delta = result.add(reply);
-      if (delta) yield { type: 'delta', content: delta };
+      const { text, toolCalls } = result.add(reply);
+      if (text) yield { type: 'delta', content: text };
+      for (const { index, call } of toolCalls) yield { type: 'tool_call_delta', delta: { index, ...call } };
       if (reply.done) break;
     }
   } catch (error) {
@@ -174,49 +163,6 @@ async function* ndjsonLines(response: Response): AsyncGenerator<string> {
   }
   partial += decoder.decode();
   if (partial.trim() !== '') yield partial;
-}
-
-/** Gathers a reply, or the lines of a stream, into one result. */
-class ResultBuilder {
-  private content = '';
-  private final: GenerationReply | null = null;
-  private readonly logprobs: number[] = [];
-
-  get finished(): boolean {
-    return this.final !== null;
-  }
-
-  /** Returns the text this reply adds. */
-  add(reply: GenerationReply): string {
-    const text = reply.message?.content ?? reply.response ?? '';
-    this.content += text;
-    this.logprobs.push(...(reply.logprobs ?? []).map((token) => token.logprob));
-    if (reply.done) this.final = reply;
-    return text;
-  }
-
-  result(): GenerationResult {
-    const final = this.final ?? {};
-    return {
-      content: this.content,
-      finishReason: finishReason(final.done_reason),
-      usage: { promptTokens: final.prompt_eval_count ?? null, completionTokens: final.eval_count ?? null },
-      confidence: confidenceFromLogprobs(this.logprobs),
-      modelSpecific: durations(final),
-    };
-  }
-}
-
-/** Ollama also ends with `load` or `unload` in edge cases; anything but `length` is a normal stop. */
-function finishReason(doneReason: string | undefined): FinishReason {
-  return doneReason === 'length' ? 'length' : 'stop';
-}
-
-/** Ollama's timings, in nanoseconds as it reports them. */
-function durations(reply: GenerationReply): Record<string, number> {
-  const { total_duration, load_duration, prompt_eval_duration, eval_duration } = reply;
-  const all = { total_duration, load_duration, prompt_eval_duration, eval_duration };
-  return Object.fromEntries(Object.entries(all).filter((entry): entry is [string, number] => typeof entry[1] === 'number'));
 }
 
 async function post(target: ProviderTarget, path: string, body: RequestBody, callSignal: CallSignal): Promise<Response> {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
+import { chatRequestFields, toolCallsOf, ToolCallAccumulator } from './openai-chat-fields';
 import type { Completion, CompletionCreateParamsNonStreaming, CompletionUsage } from 'openai/resources/completions';
 import { confidenceFromLogprobs } from '../call-signal';
 import { usesCompletionsApi } from '../generation-params';
@@ -15,6 +16,7 @@ import {
   GenerationResult,
   ProviderAdapter,
   ProviderTarget,
+  ToolCallDelta,
 } from '../provider.types';
 import { nodeHttpFetch } from '../http/node-http-fetch';
 import { callSdk, SdkClientCache, SdkContext, SdkErrorClasses, SdkRequestOptions, streamSdk } from '../sdk-errors';
@@ -29,6 +31,10 @@ const OPENAI_ERRORS: SdkErrorClasses = { APIError, APIConnectionError, APIConnec
  *   wrapping the prompt in a chat message.
  * - `logprobs: false` stops asking for log-probabilities, for compatible servers that reject the
  *   parameter; confidence is then null.
+ *
+ * Tools, tool choice, response formats and image parts are OpenAI's own request shapes, passed
+ * through as they came (`openai-chat-fields.ts`); cached prompt tokens are read from
+ * `usage.prompt_tokens_details.cached_tokens`.
  */
 @Injectable()
 export class OpenAiAdapter implements ProviderAdapter {
@@ -89,6 +95,7 @@ export class OpenAiAdapter implements ProviderAdapter {
       const piece = pieceOf(event);
       builder.add(piece);
       if (piece.text) yield { type: 'delta', content: piece.text };
+      for (const delta of piece.toolCallDeltas) yield { type: 'tool_call_delta', delta };
     }
     yield { type: 'done', result: builder.result() };
   }
@@ -111,7 +118,7 @@ function asChat(call: CompletionCall): ChatCall {
 function chatParams(target: ProviderTarget, call: ChatCall): ChatCompletionCreateParamsNonStreaming {
   return {
     model: target.providerModel,
-    messages: call.messages,
+    ...chatRequestFields(call),
     ...sharedParams(call),
     ...tokenLimit(target, call.maxTokens),
     reasoning_effort: call.reasoningEffort,
@@ -159,6 +166,8 @@ function completionParams(target: ProviderTarget, call: CompletionCall): Complet
 interface Piece {
   id: string;
   text: string;
+  /** Whole calls from a response; pieces of calls from a stream chunk. */
+  toolCallDeltas: ToolCallDelta[];
   finishReason: string | null;
   logprobs: number[];
   usage: CompletionUsage | null | undefined;
@@ -170,6 +179,7 @@ function chatPiece(response: ChatCompletion): Piece {
   return {
     ...common(response),
     text: choice?.message.content ?? '',
+    toolCallDeltas: toolCallsOf(choice?.message.tool_calls),
     finishReason: choice?.finish_reason ?? null,
     logprobs: choice?.logprobs?.content?.map((token) => token.logprob) ?? [],
   };
@@ -180,6 +190,12 @@ function chatChunkPiece(chunk: ChatCompletionChunk): Piece {
   return {
     ...common(chunk),
     text: choice?.delta.content ?? '',
+    toolCallDeltas: (choice?.delta.tool_calls ?? []).map((delta) => ({
+      index: delta.index,
+      ...(delta.id ? { id: delta.id } : {}),
+      ...(delta.function?.name ? { name: delta.function.name } : {}),
+      arguments: delta.function?.arguments ?? '',
+    })),
     finishReason: choice?.finish_reason ?? null,
     logprobs: choice?.logprobs?.content?.map((token) => token.logprob) ?? [],
   };
@@ -191,6 +207,7 @@ function completionPiece(response: Completion): Piece {
   return {
     ...common(response),
     text: choice?.text ?? '',
+    toolCallDeltas: [],
     finishReason: choice?.finish_reason ?? null,
     logprobs: choice?.logprobs?.token_logprobs ?? [],
   };
@@ -202,6 +219,7 @@ function common(response: ChatCompletion | ChatCompletionChunk | Completion): Pi
 
 class ResultBuilder {
   private content = '';
+  private readonly toolCalls = new ToolCallAccumulator();
   private finishReason: string | null = null;
   private readonly logprobs: number[] = [];
   private usage: CompletionUsage | null = null;
@@ -210,6 +228,7 @@ class ResultBuilder {
 
   add(piece: Piece): this {
     this.content += piece.text;
+    piece.toolCallDeltas.forEach((delta) => this.toolCalls.add(delta));
     this.finishReason = piece.finishReason ?? this.finishReason;
     this.logprobs.push(...piece.logprobs);
     this.usage = piece.usage ?? this.usage;
@@ -219,10 +238,16 @@ class ResultBuilder {
   }
 
   result(): GenerationResult {
+    const cached = this.usage?.prompt_tokens_details?.cached_tokens;
     return {
       content: this.content,
+      toolCalls: this.toolCalls.calls(),
       finishReason: finishReason(this.finishReason),
-      usage: { promptTokens: this.usage?.prompt_tokens ?? null, completionTokens: this.usage?.completion_tokens ?? null },
+      usage: {
+        promptTokens: this.usage?.prompt_tokens ?? null,
+        completionTokens: this.usage?.completion_tokens ?? null,
+        ...(typeof cached === 'number' && { cachedTokens: cached }),
+      },
       confidence: confidenceFromLogprobs(this.logprobs),
       modelSpecific: {
         ...(this.id ? { id: this.id } : {}),
