@@ -14,6 +14,7 @@ import type {
   UserMessageParam,
 } from '@anthropic-ai/sdk/resources/messages';
 import { ProviderError, ProviderErrorCode } from '../provider-error';
+import { toolArgumentsObject } from '../tool-arguments';
 import { CacheControl, ChatCall, ChatMessage, ContentPart, ProviderTarget, ResponseFormat, ToolCall, ToolDefinition } from '../provider.types';
 
 /** The tool a `json_object` answer is written through (see `AnthropicAdapter`). */
@@ -120,25 +121,9 @@ function toolResult(message: ChatMessage): ToolResultBlockParam {
 }
 
 function toolUse(call: ToolCall): ToolUseBlockParam {
-  return { type: 'tool_use', id: call.id, name: call.name, input: argumentsOf(call) };
+  return { type: 'tool_use', id: call.id, name: call.name, input: toolArgumentsObject(call, 'Anthropic') };
 }
 
-/** Anthropic takes a call's input as a JSON object; an empty string stands for no arguments. */
-function argumentsOf(call: ToolCall): Record<string, unknown> {
-  let parsed: unknown = {};
-  try {
-    if (call.arguments.trim() !== '') parsed = JSON.parse(call.arguments);
-  } catch {
-    parsed = undefined;
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new ProviderError(
-      ProviderErrorCode.BadRequest,
-      `Anthropic needs tool call arguments as a JSON object; call ${call.id} (${call.name}) has ${call.arguments.slice(0, 100)}`,
-    );
-  }
-  return parsed as Record<string, unknown>;
-}
 
 function partBlock(part: ContentPart): TextBlockParam | ImageBlockParam {
   if (part.type === 'text') return textBlock(part.text, part.cacheControl);

@@ -1,5 +1,6 @@
 import { ProviderError, ProviderErrorCode } from '../provider-error';
 import { ChatCall, ChatMessage, ContentPart, ResponseFormat, ToolCall, ToolChoice, ToolDefinition } from '../provider.types';
+import { toolArgumentsObject } from '../tool-arguments';
 
 /**
  * A chat call in the shape of Ollama's `/api/chat`: messages with `images` (bare base64) and
@@ -61,21 +62,8 @@ function toolNameOf(toolCallId: string | undefined, toolNames: Map<string, strin
   return name;
 }
 
-/** Ollama takes arguments as a JSON object; an empty string stands for no arguments. */
 function ollamaToolCall(call: ToolCall): OllamaToolCall {
-  let parsed: unknown = {};
-  try {
-    if (call.arguments.trim() !== '') parsed = JSON.parse(call.arguments);
-  } catch {
-    parsed = undefined;
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new ProviderError(
-      ProviderErrorCode.BadRequest,
-      `Ollama needs tool call arguments as a JSON object; call ${call.id} (${call.name}) has ${call.arguments.slice(0, 100)}`,
-    );
-  }
-  return { id: call.id, function: { name: call.name, arguments: parsed as Record<string, unknown> } };
+  return { id: call.id, function: { name: call.name, arguments: toolArgumentsObject(call, 'Ollama') } };
 }
 
 /** Ollama wants the image bytes, base64 without the `data:` prefix; it fetches no URLs. */
