@@ -381,6 +381,19 @@ describe('AnthropicAdapter against a fake Anthropic server', () => {
       expect(result).toMatchObject({ content: '{"answer":"yes"}', toolCalls: [], finishReason: 'stop' });
     });
 
+    it('sends a schema without strict, which output_config would refuse, as the input schema of the forced json_answer tool', async () => {
+      const loose = { type: 'object', properties: { answer: { type: 'string' } } };
+      server().behave(MODEL, { toolCalls: [{ name: 'json_answer', arguments: '{"answer":"yes"}' }] });
+
+      const result = await adapter.chat(target(), chat({ responseFormat: { type: 'json_schema', name: 'verdict', schema: loose } }));
+
+      const { body } = server().requests[0];
+      expect(body.tools).toEqual([{ name: 'json_answer', description: expect.any(String), input_schema: loose }]);
+      expect(body.tool_choice).toEqual({ type: 'tool', name: 'json_answer' });
+      expect(body).not.toHaveProperty('output_config');
+      expect(result).toMatchObject({ content: '{"answer":"yes"}', toolCalls: [], finishReason: 'stop' });
+    });
+
     it('asks for any JSON object through a forced json_answer tool, and returns its input as the content', async () => {
       server().behave(MODEL, { toolCalls: [{ name: 'json_answer', arguments: '{"answer":"yes","score":3}' }] });
 

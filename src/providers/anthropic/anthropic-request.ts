@@ -36,7 +36,7 @@ export interface AnthropicRequest {
 /** A chat call as Messages API parameters; unset fields stay undefined, so JSON leaves them out. */
 export function messageRequest(target: ProviderTarget, call: ChatCall): AnthropicRequest {
   const answerTool = answersThroughTool(call) ? JSON_ANSWER_TOOL : null;
-  const tools = [...(call.tools ?? []).map(anthropicTool), ...(answerTool ? [answerToolDefinition()] : [])];
+  const tools = [...(call.tools ?? []).map(anthropicTool), ...(answerTool ? [answerToolDefinition(call.responseFormat!)] : [])];
   return {
     answerTool,
     params: {
@@ -48,7 +48,7 @@ export function messageRequest(target: ProviderTarget, call: ChatCall): Anthropi
       metadata: call.user === undefined ? undefined : { user_id: call.user },
       tools: tools.length > 0 ? tools : undefined,
       tool_choice: toolChoice(call, answerTool !== null),
-      output_config: outputConfig(call.responseFormat),
+      output_config: answerTool ? undefined : outputConfig(call.responseFormat),
     },
   };
 }
@@ -155,21 +155,29 @@ function anthropicTool({ name, description, parameters, strict, cacheControl }: 
   return { name, description, input_schema: (parameters as Tool.InputSchema | undefined) ?? EMPTY_SCHEMA, strict, cache_control: cacheControl };
 }
 
-function answerToolDefinition(): Tool {
+function answerToolDefinition(format: ResponseFormat): Tool {
   return {
     name: JSON_ANSWER_TOOL,
     description: 'Give your final answer to the user through this tool: its input is the whole answer, as a JSON object.',
-    input_schema: { type: 'object' },
+    input_schema: format.type === 'json_schema' ? (format.schema as Tool.InputSchema) : { type: 'object' },
   };
 }
 
 /**
- * A `json_object` answer is written through the answer tool, unless the caller's tool choice makes
- * this turn a call of one of its own tools (`required`, a named tool): that turn has no answer.
+ * A `json_object` answer, or one matching a schema that is not strict, is written through the
+ * answer tool (whose input schema may be any object schema, where Anthropic's structured output
+ * takes only its strict subset); a strict schema, or one whose root is not an object, goes to
+ * `output_config`. Not when the caller's tool choice makes this turn a call of one of its own tools
+ * (`required`, a named tool): that turn has no answer.
  */
 function answersThroughTool({ responseFormat, tools, toolChoice }: ChatCall): boolean {
-  if (responseFormat?.type !== 'json_object') return false;
+  if (responseFormat === undefined || responseFormat.type === 'text') return false;
+  if (responseFormat.type === 'json_schema' && (responseFormat.strict === true || !isObjectSchema(responseFormat.schema))) return false;
   return !tools?.length || !(toolChoice === 'required' || typeof toolChoice === 'object');
+}
+
+function isObjectSchema(schema: Record<string, unknown>): boolean {
+  return schema.type === 'object' || (schema.type === undefined && typeof schema.properties === 'object');
 }
 
 /**
@@ -189,7 +197,7 @@ function toolChoice({ tools, toolChoice: choice, parallelToolCalls }: ChatCall, 
   return { type: 'tool', name: choice.name, ...single };
 }
 
-/** A schema is enforced by Anthropic's own structured output; `json_object` goes through the answer tool instead. */
+/** A strict schema is enforced by Anthropic's own structured output (see `answersThroughTool` for the others). */
 function outputConfig(format: ResponseFormat | undefined): OutputConfig | undefined {
   return format?.type === 'json_schema' ? { format: { type: 'json_schema', schema: format.schema } } : undefined;
 }

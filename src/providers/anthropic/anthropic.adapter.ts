@@ -22,13 +22,14 @@ const ANTHROPIC_ERRORS: SdkErrorClasses = { APIError, APIConnectionError, APICon
  * Tools are Anthropic's own `tool_use` / `tool_result` blocks, ids kept as they are; images are
  * `image` blocks (base64 or URL sources); cache breakpoints are `cache_control` on the marked block.
  *
- * Structured output: a `json_schema` format is Anthropic's native `output_config.format`, which
- * constrains the answer's text and leaves the model free to call the caller's tools first (the
- * schema must keep to Anthropic's subset, as OpenAI's strict mode: `additionalProperties: false`).
- * That format cannot express "any JSON object", so `json_object` goes through a forced tool,
- * `json_answer` (input schema `{type: 'object'}`), whose input becomes the text content with
- * finish reason `stop`; with the caller's tools present the model must call a tool, its own or
- * `json_answer` to answer (the latter alone under tool choice `none`).
+ * Structured output: a strict `json_schema` format is Anthropic's native `output_config.format`,
+ * which constrains the answer's text and leaves the model free to call the caller's tools first
+ * (Anthropic takes only a strict subset there, as OpenAI's strict mode: `additionalProperties:
+ * false`). That format cannot express "any JSON object" nor a loose schema, so `json_object` and a
+ * schema without `strict` go through a forced tool, `json_answer` (input schema `{type: 'object'}`
+ * or the caller's schema), whose input becomes the text content with finish reason `stop`; with the
+ * caller's tools present the model must call a tool, its own or `json_answer` to answer (the latter
+ * alone under tool choice `none`). The gateway checks the answer against the schema either way.
  */
 @Injectable()
 export class AnthropicAdapter implements ProviderAdapter {
