@@ -125,6 +125,7 @@ export class InferenceService {
   }
 
   private async run(job: Job, control: RunControl): Promise<CompletionView> {
+    if (control.onDelta && job.choices > 1) throw new ValidationFailed({ n: ['n above 1 cannot be streamed by this gateway: ask for one choice, or for several without stream'] });
     const candidates = await this.accept(job);
     const createdAt = this.clock.now();
     const started = this.clock.monotonicMs();
@@ -153,7 +154,7 @@ export class InferenceService {
       const result = await job.timer.providerCall(() => this.call(candidate, job, control, streamed, timeoutMs));
       // The provider answered, whatever the answer's worth: its circuit stays closed.
       this.routing.recordCallOutcome(candidate.model.id, null);
-      const problem = result.finishReason === 'cancelled' || result.toolCalls.length > 0 ? null : job.answerCheck?.(result.content);
+      const problem = answerProblem(job, result);
       if (problem) return { failure: failedAttempt(candidate.model, new ProviderError(ProviderErrorCode.InvalidOutput, problem)) };
       return { result };
     } catch (error) {
@@ -184,7 +185,14 @@ export class InferenceService {
     const ignored = ignoredFor(candidate, job);
     control.onIgnoredParams?.(ignored);
     if (ignored.length > 0) this.logger.log('Hints not passed: the provider does not take them', { model_id: candidate.model.id, ignored_params: ignored.join(',') });
-    const chat = { ...params, messages: job.messages, tools: job.tools, toolChoice: job.toolChoice, responseFormat: job.responseFormat };
+    const chat = {
+      ...params,
+      messages: job.messages,
+      tools: job.tools,
+      toolChoice: job.toolChoice,
+      responseFormat: job.responseFormat,
+      ...(job.choices > 1 && { n: job.choices }),
+    };
     if (!control.onDelta) {
       return asCompletion ? adapter.complete(candidate.target, { ...params, prompt: job.prompt! }) : adapter.chat(candidate.target, chat);
     }
@@ -261,6 +269,17 @@ export class InferenceService {
  */
 function servedAsCompletion(candidate: PlannedCandidate, job: Job): boolean {
   return job.prompt !== null && job.responseFormat === undefined && candidate.model.capabilities.includes('completion');
+}
+
+/** Why an answer (any of its choices) does not have the form `response_format` asks for; null when it has. */
+function answerProblem(job: Job, result: GenerationResult): string | null {
+  if (!job.answerCheck || result.finishReason === 'cancelled') return null;
+  for (const [index, choice] of [result, ...(result.alternatives ?? [])].entries()) {
+    // A turn that calls tools has no answer yet.
+    const problem = choice.toolCalls.length > 0 ? null : job.answerCheck(choice.content);
+    if (problem) return index === 0 ? problem : `choice ${index}: ${problem}`;
+  }
+  return null;
 }
 
 /** What of a streamed attempt has reached the caller. */

@@ -53,6 +53,8 @@ export interface Job {
   capabilities: string[];
   /** What the request asks that changes the answer, for the router's eligibility check. */
   answerParams: AnswerParams;
+  /** Choices to generate (`n`, chat only); 1 for completions. */
+  choices: number;
   /** Times the request and its provider calls, for metrics. */
   timer: RequestTimer;
 }

@@ -19,6 +19,7 @@ export function toJob(request: QueuedRequest, timer: RequestTimer): Job {
   const messages = request.kind === 'chat' ? messagesWithContext(given, dto.context) : [{ role: 'user' as const, content: prompt! }];
   const tools = request.kind === 'chat' ? toTools(request.dto.tools) : undefined;
   const responseFormat = toResponseFormat(dto.response_format);
+  const choices = request.kind === 'chat' ? (request.dto.n ?? 1) : 1;
   return {
     kind: request.kind,
     dto,
@@ -38,7 +39,9 @@ export function toJob(request: QueuedRequest, timer: RequestTimer): Job {
       top_p: dto.top_p,
       stop: stopList(dto.stop),
       remote_image: firstRemoteImage(given) ?? undefined,
+      n: choices > 1 ? choices : undefined,
     }),
+    choices,
     timer,
   };
 }

@@ -5,9 +5,9 @@ import { automaticQuality } from '../performance/automatic-signal';
 import { NewObservation } from '../performance/performance.repository';
 import { ProviderErrorCode } from '../providers/provider-error';
 import { FailedAttempt, failureOf, fallbackFollowed } from '../providers/provider-failure';
-import { GenerationResult, ToolCall } from '../providers/provider.types';
+import { Alternative, GenerationResult, ToolCall } from '../providers/provider.types';
 import { ModelScores } from '../performance/scoring';
-import { CompletionView, ToolCallView } from './dto/completion.view';
+import { AlternativeView, CompletionView, ToolCallView } from './dto/completion.view';
 import { RequestMetadata } from './inference-request';
 
 /**
@@ -79,6 +79,7 @@ export function answeredOutcome(facts: RequestFacts, answer: Answer, attempts: F
     model: { id: model.id, provider: model.provider },
     content: result.content,
     ...(result.toolCalls.length > 0 && { tool_calls: result.toolCalls.map(toolCallView) }),
+    ...(result.alternatives && { alternatives: result.alternatives.map(alternativeView) }),
     usage: {
       prompt_tokens: usage.prompt,
       completion_tokens: usage.completion,
@@ -131,6 +132,14 @@ export function answeredOutcome(facts: RequestFacts, answer: Answer, attempts: F
     response,
     events,
     observations,
+  };
+}
+
+function alternativeView(choice: Alternative): AlternativeView {
+  return {
+    content: choice.content,
+    ...(choice.toolCalls.length > 0 && { tool_calls: choice.toolCalls.map(toolCallView) }),
+    finish_reason: choice.finishReason,
   };
 }
 

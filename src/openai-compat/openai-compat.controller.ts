@@ -75,7 +75,8 @@ const FIELDS_DESCRIPTION =
   'Tools (models with function_calling only), tool messages, image parts (models with vision only) and response_format ' +
   'json_object/json_schema (the answer is checked against the schema; a model whose answer does not match falls back) work ' +
   'on every provider kind (docs/parameters.md). Unknown fields are accepted and dropped (store, prompt_cache_key, suffix, ...). ' +
-  'Refused with 400, since ignoring them would change the answer: n or best_of above 1, functions, logprobs, echo, ' +
+  'n above 1 is served by OpenAI-protocol models only, not streamed. Refused with 400, since ignoring them would change ' +
+  'the answer: best_of above 1, functions, logprobs, echo, ' +
   'function messages, audio and file parts. ';
 
 const STREAM_DESCRIPTION =

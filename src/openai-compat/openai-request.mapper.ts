@@ -86,6 +86,7 @@ export function toChatRequest(body: OpenAiChatRequestDto, hints: RoutingHints): 
       metadata: metadataOf(body.user, body.metadata),
       tools: body.tools,
       tool_choice: body.tool_choice ?? undefined,
+      n: body.n ?? undefined,
       response_format: body.response_format ?? undefined,
     }),
     messages: body.messages.map((message) => ({ ...message, role: message.role === 'developer' ? 'system' : message.role })),

@@ -38,25 +38,24 @@ function usageOf(view: CompletionView): OpenAiUsageView {
 }
 
 export function toChatCompletion(view: CompletionView): OpenAiChatCompletionView {
+  const first = { content: view.content, tool_calls: view.tool_calls, finish_reason: view.metadata.finish_reason };
   return {
     id: view.completion_id,
     object: 'chat.completion',
     created: unixSeconds(view.created_at),
     model: view.model.id,
-    choices: [
-      {
-        index: 0,
-        message: {
-          role: 'assistant',
-          // OpenAI's answers carry null content beside tool calls, and SDKs test for it.
-          content: view.tool_calls && view.content === '' ? null : view.content,
-          refusal: null,
-          ...(view.tool_calls && { tool_calls: view.tool_calls }),
-        },
-        logprobs: null,
-        finish_reason: view.metadata.finish_reason,
+    choices: [first, ...(view.alternatives ?? [])].map((choice, index) => ({
+      index,
+      message: {
+        role: 'assistant',
+        // OpenAI's answers carry null content beside tool calls, and SDKs test for it.
+        content: choice.tool_calls && choice.content === '' ? null : choice.content,
+        refusal: null,
+        ...(choice.tool_calls && { tool_calls: choice.tool_calls }),
       },
-    ],
+      logprobs: null,
+      finish_reason: choice.finish_reason,
+    })),
     usage: usageOf(view),
   };
 }

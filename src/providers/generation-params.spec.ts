@@ -52,4 +52,15 @@ describe('answerParamProblem', () => {
     expect(answerParamProblem('anthropic', { stop: ['END', ' \n'] })?.param).toBe('stop');
     expect(answerParamProblem('anthropic', { stop: ['END'] })).toBeNull();
   });
+
+  it('lets only OpenAI-protocol models give several choices', () => {
+    expect(answerParamProblem('openai', { n: 3 })).toBeNull();
+    for (const kind of ['anthropic', 'ollama', 'local'] as const) expect(answerParamProblem(kind, { n: 3 })?.param).toBe('n');
+  });
+
+  it('asks for image bytes from Ollama and local models: a 400 the caller must fix, not a 422', () => {
+    const url = 'messages[0].content[1].image_url.url';
+    for (const kind of ['ollama', 'local'] as const) expect(answerParamProblem(kind, { remote_image: url })).toMatchObject({ param: url, badRequest: true });
+    for (const kind of ['openai', 'anthropic'] as const) expect(answerParamProblem(kind, { remote_image: url })).toBeNull();
+  });
 });

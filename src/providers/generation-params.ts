@@ -8,6 +8,8 @@ export interface AnswerParams {
   stop?: string[];
   /** The field path of the first http(s) image URL: providers that take only image bytes cannot serve it. */
   remote_image?: string;
+  /** Several choices: only OpenAI-protocol models generate them. */
+  n?: number;
 }
 
 /** Hints: passed where the provider takes them, otherwise named in `X-Ignored-Params`. Named as in the request bodies. */
@@ -76,6 +78,9 @@ export function answerParamProblem(kind: ProviderKind, params: AnswerParams): Pa
   if (params.remote_image !== undefined && (kind === 'ollama' || kind === 'local')) {
     // The gateway never fetches a URL itself, so this is the caller's to fix: a 400, not a 422.
     return { param: params.remote_image, reason: `${kind} models take image bytes only: send the image as a base64 data: URL`, badRequest: true };
+  }
+  if (params.n !== undefined && kind !== 'openai') {
+    return { param: 'n', reason: 'n above 1 cannot be honoured: only OpenAI-protocol models answer with several choices' };
   }
   if (kind !== 'anthropic') return null;
   for (const param of ['temperature', 'top_p'] as const) {

@@ -132,6 +132,8 @@ export interface GenerationParams extends SamplingParams {
 
 export interface ChatCall extends CallControl, GenerationParams {
   messages: ChatMessage[];
+  /** Choices to generate; above 1 only where `answerParamProblem` allows (OpenAI protocol, not streamed). */
+  n?: number;
   tools?: ToolDefinition[];
   toolChoice?: ToolChoice;
   responseFormat?: ResponseFormat;
@@ -171,6 +173,14 @@ export interface GenerationResult {
   confidence: number | null;
   /** Provider-specific facts worth returning to the caller (`metadata.model_specific`). */
   modelSpecific: Record<string, unknown>;
+  /** The choices after the first, when the call asked for several (`n`). */
+  alternatives?: Alternative[];
+}
+
+export interface Alternative {
+  content: string;
+  toolCalls: ToolCall[];
+  finishReason: FinishReason;
 }
 
 /**

@@ -283,11 +283,11 @@ describe('OpenAI-compatible API (/v1)', () => {
   });
 
   describe('errors as the SDK typed errors', () => {
-    it('raises BadRequestError naming the field for n: 2, with the request id', async () => {
-      const error = await client.chat.completions.create({ model: 'auto', n: 2, messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e);
+    it('raises BadRequestError naming the field for n: 17, with the request id', async () => {
+      const error = await client.chat.completions.create({ model: 'auto', n: 17, messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(OpenAI.BadRequestError);
       expect(error).toMatchObject({ status: 400, type: 'invalid_request_error', param: 'n', code: 'validation_failed' });
-      expect((error as APIError).message).toContain('n must be 1');
+      expect((error as APIError).message).toContain('n must not be greater than 16');
       expect((error as APIError).requestID).toEqual(expect.any(String));
     });
 

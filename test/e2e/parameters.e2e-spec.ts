@@ -229,4 +229,46 @@ describe('sampling parameters and hints', () => {
       expect(stopped.headers.get('x-ignored-params')).toBe('logit_bias');
     });
   });
+
+  describe('n: several choices', () => {
+    it('answers with n choices from an OpenAI-protocol model, through the openai SDK, and as alternatives on /api', async () => {
+      openai.behave('p-gpt', { text: 'First.', alternatives: ['Second.', 'Third.'] });
+      const completion = await client.chat.completions.create({ model: 'p-gpt', messages: [{ role: 'user', content: 'hi' }], n: 3 });
+
+      expect(openai.requests[0].body.n).toBe(3);
+      expect(completion.choices.map((choice) => [choice.index, choice.message.content, choice.finish_reason])).toEqual([
+        [0, 'First.', 'stop'],
+        [1, 'Second.', 'stop'],
+        [2, 'Third.', 'stop'],
+      ]);
+
+      openai.behave('p-gpt', { text: 'One.', alternatives: ['Two.'] });
+      const { body } = await request(service.baseUrl, 'POST', '/api/models/chat', { body: { model_id: 'p-gpt', messages: [{ role: 'user', content: 'hi' }], n: 2 } });
+      expect(body.content).toBe('One.');
+      expect(body.alternatives).toEqual([{ content: 'Two.', finish_reason: 'stop' }]);
+    });
+
+    it('routes n above 1 to OpenAI-protocol models only, and a named model of another kind answers 422 naming n', async () => {
+      const routed = await request(service.baseUrl, 'POST', '/api/models/chat', {
+        body: { messages: [{ role: 'user', content: 'hi' }], requirements: { capabilities: ['probe'] }, n: 2 },
+      });
+      // Claude ranks first for `probe`, but cannot give several choices.
+      expect(routed.body.model.id).toBe('p-gpt');
+      expect(anthropic.requests).toHaveLength(0);
+
+      const named = await request(service.baseUrl, 'POST', '/v1/chat/completions', { body: { model: 'p-claude', messages: [{ role: 'user', content: 'hi' }], n: 2 } });
+      expect(named.status).toBe(422);
+      expect(named.body.error).toMatchObject({ param: 'n', code: 'model_cannot_serve' });
+    });
+
+    it('refuses n above 1 with stream, naming n, before any provider call', async () => {
+      const { status, body } = await request(service.baseUrl, 'POST', '/v1/chat/completions', {
+        body: { model: 'p-gpt', messages: [{ role: 'user', content: 'hi' }], n: 2, stream: true },
+      });
+
+      expect(status).toBe(400);
+      expect(body.error.param).toBe('n');
+      expect(openai.requests).toHaveLength(0);
+    });
+  });
 });

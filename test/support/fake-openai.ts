@@ -40,6 +40,8 @@ export interface FakeBehaviour {
    * has ids. Streams send each call's arguments in several pieces where the vendor streams them.
    */
   toolCalls?: { id?: string; name: string; arguments: string }[];
+  /** OpenAI only, not streamed: the texts of the choices after the first, when the request asks for `n` above 1 (default: `text` again). */
+  alternatives?: string[];
   /** Prompt-cache counts to report: tokens read from the cache, and written to it (where the vendor reports writes). */
   cache?: { read: number; write?: number };
 }
@@ -226,6 +228,7 @@ interface ChatBody {
   stream?: boolean;
   stream_options?: { include_usage?: boolean };
   logprobs?: boolean;
+  n?: number;
 }
 
 interface CompletionBody {
@@ -344,7 +347,11 @@ async function chatCompletion(exchange: Exchange, id: string): Promise<void> {
       logprobs: chatLogprobs(answer.tokens, answer.logprobs),
       finish_reason: answer.finishReason,
     };
-    return exchange.json(200, { ...envelope, object: 'chat.completion', choices: [choice], usage: answer.usage, service_tier: 'default' });
+    const others = Array.from({ length: Math.max(0, (body.n ?? 1) - 1) }, (_, i) => {
+      const text = exchange.behaviour.alternatives?.[i] ?? answer.tokens.join('');
+      return { index: i + 1, message: { role: 'assistant', content: text, refusal: null, annotations: [] }, logprobs: null, finish_reason: 'stop' };
+    });
+    return exchange.json(200, { ...envelope, object: 'chat.completion', choices: [choice, ...others], usage: answer.usage, service_tier: 'default' });
   }
 
   const includeUsage = body.stream_options?.include_usage === true;

@@ -78,6 +78,17 @@ export class ToolCallView {
   function: FunctionCallView;
 }
 
+export class AlternativeView {
+  @ApiProperty({ example: 'Another answer.' })
+  content: string;
+
+  @ApiPropertyOptional({ type: [ToolCallView] })
+  tool_calls?: ToolCallView[];
+
+  @ApiProperty({ enum: ['stop', 'length', 'content_filter', 'tool_calls', 'cancelled'], example: 'stop' })
+  finish_reason: FinishReason;
+}
+
 /** The SPEC's completion response, shared by `/completion` and `/chat`. */
 export class CompletionView {
   @ApiProperty({ example: 'a3c1e2f0-...', description: 'The request id: feedback and cancel take it' })
@@ -95,7 +106,10 @@ export class CompletionView {
   @ApiPropertyOptional({ type: [ToolCallView], description: 'The tools the model called (finish_reason tool_calls); absent when it called none' })
   tool_calls?: ToolCallView[];
 
-  @ApiProperty({ type: UsageView })
+  @ApiPropertyOptional({ type: [AlternativeView], description: 'With n above 1: the choices after the first (which is content and tool_calls)' })
+  alternatives?: AlternativeView[];
+
+  @ApiProperty({ type: UsageView, description: 'With n above 1, completion tokens count every choice' })
   usage: UsageView;
 
   @ApiProperty({ type: PerformanceView })

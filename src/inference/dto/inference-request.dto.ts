@@ -28,6 +28,8 @@ export { MAX_TEXT_CHARS };
 export const MAX_MESSAGES = 500;
 export const MAX_CONTEXT_ITEMS = 50;
 export const MAX_OUTPUT_TOKENS = 1_000_000;
+/** Choices per chat request (`n`): each costs a whole answer. */
+export const MAX_CHOICES = 16;
 
 const score = (description: string, example: number) =>
   ApiPropertyOptional({ minimum: 0, maximum: 1, example, description });
@@ -207,4 +209,16 @@ export class ChatRequestDto extends InferenceRequestDto {
   @IsOptional()
   @IsToolChoice()
   tool_choice?: ToolChoiceValue;
+
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: MAX_CHOICES,
+    example: 1,
+    description: 'Choices to generate; above 1 only OpenAI-protocol models are eligible, not with stream, and the others come as `alternatives`',
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_CHOICES)
+  n?: number;
 }

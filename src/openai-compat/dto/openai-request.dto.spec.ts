@@ -56,7 +56,7 @@ describe('OpenAI request validation', () => {
   });
 
   it.each([
-    ['n above 1', chat({ n: 2 }), ['n']],
+    ['n above 16', chat({ n: 17 }), ['n']],
     ['a tool without its function', chat({ tools: [{ type: 'function' }] }), ['tools.0.function']],
     ['a tool choice of another shape', chat({ tools: [{ type: 'function', function: { name: 'f' } }], tool_choice: 'any' }), ['tool_choice']],
     ['a tool message without tool_call_id', chat({ messages: [{ role: 'tool', content: 'x' }] }), ['messages.0.tool_call_id']],

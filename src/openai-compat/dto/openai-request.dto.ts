@@ -16,7 +16,7 @@ import {
 } from 'class-validator';
 import { IsNestedDto } from '../../common/validation/is-nested-dto';
 import { MAX_DIMENSIONS, MAX_TEXT_LENGTH, MAX_TEXTS } from '../../embeddings/dto/embeddings.dto';
-import { MAX_MESSAGES, MAX_OUTPUT_TOKENS, MAX_TEXT_CHARS } from '../../inference/dto/inference-request.dto';
+import { MAX_CHOICES, MAX_MESSAGES, MAX_OUTPUT_TOKENS, MAX_TEXT_CHARS } from '../../inference/dto/inference-request.dto';
 import { SamplingFieldsDto } from '../../inference/dto/sampling-fields.dto';
 import { MODEL_ID_PATTERN } from '../../models/dto/register-model.dto';
 import { IsTextInput } from './openai-validators';
@@ -27,7 +27,7 @@ import { IsToolChoice, MAX_TOOLS, ResponseFormatDto, ToolChoiceValue, ToolDto } 
  * OpenAI's request bodies, validated leniently: fields this gateway does not know are accepted and
  * dropped (clients such as LangChain send many); sampling parameters, hints, tools and response
  * formats are served as on `/api/models/*` (docs/parameters.md); fields whose omission would change
- * the answer a caller expects (n > 1, legacy functions, log-probabilities) are refused with a 400.
+ * the answer a caller expects (legacy functions, log-probabilities) are refused with a 400.
  */
 
 /** `model`: a registered model id, `auto`, or `auto:<task_type>`. */
@@ -97,12 +97,6 @@ abstract class OpenAiGenerationRequestDto extends SamplingFieldsDto {
   @IsNestedDto(() => StreamOptionsDto)
   stream_options?: StreamOptionsDto;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 1, example: 1, description: 'Only 1' })
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(1, { message: 'n must be 1: several choices per request are not supported by this gateway' })
-  n?: number;
 }
 
 export class OpenAiChatRequestDto extends OpenAiGenerationRequestDto {
@@ -110,6 +104,13 @@ export class OpenAiChatRequestDto extends OpenAiGenerationRequestDto {
   @IsString()
   @IsModel()
   model: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: MAX_CHOICES, example: 1, description: 'Choices to generate: above 1 only OpenAI-protocol models are eligible, and not with stream' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_CHOICES)
+  n?: number;
 
   @ApiProperty({ type: [OpenAiChatMessageDto] })
   @ArrayMinSize(1)
@@ -162,6 +163,13 @@ export class OpenAiCompletionRequestDto extends OpenAiGenerationRequestDto {
   @IsString()
   @IsModel()
   model: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 1, example: 1, description: 'Only 1 (several choices are served on chat completions)' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1, { message: 'n must be 1 on legacy completions: several choices are served on /v1/chat/completions' })
+  n?: number;
 
   @ApiProperty({
     oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' }, minItems: 1, maxItems: 1 }],

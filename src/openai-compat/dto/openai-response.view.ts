@@ -179,7 +179,7 @@ export class OpenAiModelListView {
 }
 
 export class OpenAiErrorView {
-  @ApiProperty({ example: 'n: n must be 1: several choices per request are not supported by this gateway' })
+  @ApiProperty({ example: 'n: n must not be greater than 16' })
   message: string;
 
   @ApiProperty({

@@ -15,7 +15,7 @@ import { ChatCall, ChatMessage, ResponseFormat, ToolCall, ToolCallDelta, ToolCho
  * format. Anthropic's cache markers have no OpenAI counterpart (OpenAI caches prompts on its own)
  * and are left out.
  */
-type ChatFields = Pick<ChatCompletionCreateParamsNonStreaming, 'messages' | 'tools' | 'tool_choice' | 'parallel_tool_calls' | 'response_format'>;
+type ChatFields = Pick<ChatCompletionCreateParamsNonStreaming, 'messages' | 'tools' | 'tool_choice' | 'parallel_tool_calls' | 'response_format' | 'n'>;
 
 export function chatRequestFields(call: ChatCall): ChatFields {
   const tools = call.tools?.map(toTool);
@@ -26,6 +26,7 @@ export function chatRequestFields(call: ChatCall): ChatFields {
     // OpenAI refuses parallel_tool_calls without tools.
     parallel_tool_calls: tools ? call.parallelToolCalls : undefined,
     response_format: call.responseFormat && toResponseFormat(call.responseFormat),
+    n: call.n,
   };
 }
 

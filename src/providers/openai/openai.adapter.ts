@@ -6,6 +6,7 @@ import type { Completion, CompletionCreateParamsNonStreaming, CompletionUsage } 
 import { confidenceFromLogprobs } from '../call-signal';
 import { usesCompletionsApi } from '../generation-params';
 import {
+  Alternative,
   ChatCall,
   CompletionCall,
   EmbeddingCall,
@@ -50,7 +51,8 @@ export class OpenAiAdapter implements ProviderAdapter {
   chat(target: ProviderTarget, call: ChatCall): Promise<GenerationResult> {
     return callSdk(context(target), call, async (options) => {
       const response = await this.clients.get(target).chat.completions.create(chatParams(target, call), options);
-      return new ResultBuilder().add(chatPiece(response)).result();
+      const alternatives = alternativesOf(response);
+      return { ...new ResultBuilder().add(chatPiece(response)).result(), ...(alternatives.length > 0 && { alternatives }) };
     });
   }
 
@@ -175,7 +177,7 @@ interface Piece {
 }
 
 function chatPiece(response: ChatCompletion): Piece {
-  const choice = response.choices.at(0);
+  const choice = response.choices.find((each) => each.index === 0) ?? response.choices.at(0);
   return {
     ...common(response),
     text: choice?.message.content ?? '',
@@ -183,6 +185,18 @@ function chatPiece(response: ChatCompletion): Piece {
     finishReason: choice?.finish_reason ?? null,
     logprobs: choice?.logprobs?.content?.map((token) => token.logprob) ?? [],
   };
+}
+
+/** The choices after the first (`n` above 1), in order. */
+function alternativesOf(response: ChatCompletion): Alternative[] {
+  return response.choices
+    .filter((choice) => choice.index > 0)
+    .sort((a, b) => a.index - b.index)
+    .map((choice) => ({
+      content: choice.message.content ?? '',
+      toolCalls: toolCallsOf(choice.message.tool_calls).map(({ id, name, arguments: args }) => ({ id: id ?? '', name: name ?? '', arguments: args })),
+      finishReason: finishReason(choice.finish_reason),
+    }));
 }
 
 function chatChunkPiece(chunk: ChatCompletionChunk): Piece {
