@@ -20,7 +20,7 @@ import {
 import { IsNestedDto } from '../../common/validation/is-nested-dto';
 import { MAX_MESSAGES, MAX_OUTPUT_TOKENS, MAX_TEXT_CHARS } from '../../inference/dto/inference-request.dto';
 import { MAX_STOP_CHARS, MAX_STOP_SEQUENCES, MAX_TOP_K } from '../../inference/dto/sampling-fields.dto';
-import { IsJsonSchema, MAX_TOOLS, TOOL_NAME } from '../../inference/dto/tools.dto';
+import { IsJsonSchema, MAX_DESCRIPTION_CHARS, MAX_TOOLS, TOOL_NAME } from '../../inference/dto/tools.dto';
 import { MODEL_ID_PATTERN } from '../../models/dto/register-model.dto';
 import { ASSISTANT_BLOCK_TYPES, isBlockList, MAX_BLOCKS, SYSTEM_BLOCK_TYPES, USER_BLOCK_TYPES } from './content-blocks';
 
@@ -67,7 +67,7 @@ export class AnthropicToolDto {
   @ApiPropertyOptional()
   @IsOptional()
   @IsString()
-  @MaxLength(10_000)
+  @MaxLength(MAX_DESCRIPTION_CHARS)
   description?: string;
 
   @ApiProperty({ type: 'object', additionalProperties: true, example: { type: 'object', properties: { city: { type: 'string' } } } })
