@@ -15,6 +15,8 @@ const LAYERS = [
   ['inference', 'embeddings'],
   ['feedback', 'health', 'dashboard', 'retention'],
   ['openai-compat', 'admin'],
+  // Anthropic's API reuses the routing headers and error messages of OpenAI's.
+  ['anthropic-compat'],
 ];
 
 const folder = (name) => `^src/${name}/`;

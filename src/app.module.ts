@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AdminModule } from './admin/admin.module';
+import { AnthropicCompatModule } from './anthropic-compat/anthropic-compat.module';
 import { ClockModule } from './common/clock';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
@@ -40,6 +41,7 @@ export class AppModule {
         RetentionModule,
         AdminModule,
         OpenAiCompatModule,
+        AnthropicCompatModule,
         DashboardModule,
       ],
     };

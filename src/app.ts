@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { MicroserviceOptions } from '@nestjs/microservices';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { sendAnthropicError } from './anthropic-compat/anthropic-error';
 import { AppModule } from './app.module';
 import { ErrorFilter } from './common/filters/error.filter';
 import { useJsonBodies } from './common/http/json-body';
@@ -19,7 +20,8 @@ import { sendOpenAiError } from './openai-compat/openai-error';
  * `main.ts` and the e2e tests both start it through here. Everything Nest and our code log goes
  * through one logger (structured JSON by default, see `common/logging`); the request-logging
  * middleware comes first, so the rest of each request, body parsing included, runs in its context.
- * Errors are answered in the SPEC's shape, except under `/v1`, which promises OpenAI's.
+ * Errors are answered in the SPEC's shape, except under `/v1`, which promises OpenAI's, and under
+ * `/v1/messages`, Anthropic's.
  */
 export async function createApp(config: AppConfig): Promise<INestApplication> {
   const logger = createAppLogger(config);
@@ -28,7 +30,7 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
   useJsonBodies(app, config.bodyLimit);
   app.useGlobalInterceptors(new CommandPayloadSafetyInterceptor());
   app.useGlobalPipes(createValidationPipe());
-  app.useGlobalFilters(new ErrorFilter({ '/v1': sendOpenAiError }));
+  app.useGlobalFilters(new ErrorFilter({ '/v1': sendOpenAiError, '/v1/messages': sendAnthropicError }));
 
   const redisTransport = new ChannelPrefixedRedisServer({ ...config.redis, retryAttempts: Infinity, retryDelay: 1000 }, config.redisChannelPrefix);
   app.connectMicroservice<MicroserviceOptions>({ strategy: redisTransport }, { inheritAppConfig: true });

@@ -22,5 +22,12 @@ export function surviveConnectionErrors(pool: Pool, name: string): void {
   };
   // The pool re-emits idle clients' errors; the client listener below already reported them.
   pool.on('error', () => undefined);
-  pool.on('connect', (client: PoolClient) => client.on('error', report));
+  // On every checkout, not only on connect: a pool handed over already in use (TypeORM's, which
+  // opened connections before this ran) has clients that never emit 'connect' again.
+  const guarded = new WeakSet<PoolClient>();
+  pool.on('acquire', (client: PoolClient) => {
+    if (guarded.has(client)) return;
+    guarded.add(client);
+    client.on('error', report);
+  });
 }

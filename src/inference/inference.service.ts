@@ -19,7 +19,8 @@ import { CompletionView } from './dto/completion.view';
 import { ChatRequestDto, CompletionRequestDto } from './dto/inference-request.dto';
 import { InFlightRegistry } from './in-flight.registry';
 import { InferenceRepository } from './inference.repository';
-import { Job, QueuedRequest, RunControl } from './inference.types';
+import { Job, NativeRequest, QueuedRequest, RunControl } from './inference.types';
+import { forward, nativeFor, Streamed } from './forwarding';
 import { factsOf, rowOf, toJob } from './job';
 import { assertPromptSize } from './prompt';
 import { Outcome, Usage, answeredOutcome, failedOutcome } from './outcome';
@@ -59,8 +60,9 @@ export class InferenceService {
     return this.run(this.jobFor({ kind: 'completion', dto }), control);
   }
 
-  chat(dto: ChatRequestDto, control: RunControl): Promise<CompletionView> {
-    return this.run(this.jobFor({ kind: 'chat', dto }), control);
+  /** `native`: the request as it came in a provider's own protocol, forwarded unchanged to models that speak it. */
+  chat(dto: ChatRequestDto, control: RunControl, native?: NativeRequest): Promise<CompletionView> {
+    return this.run(this.jobFor({ kind: 'chat', dto, native }), control);
   }
 
   jobFor(request: QueuedRequest): Job {
@@ -173,10 +175,11 @@ export class InferenceService {
     timeoutMs: number,
   ): Promise<GenerationResult> {
     const adapter = this.providers.adapter(candidate.model.provider);
+    const native = nativeFor(adapter, job);
+    if (native) return forward(native, candidate.target, job.native!, control, streamed, this.callTimeout(timeoutMs));
     const params = {
       signal: control.signal,
-      // Whole milliseconds, at least one: AbortSignal.timeout takes nothing else.
-      timeoutMs: Math.max(1, Math.floor(Math.min(this.config.providers.timeoutMs, timeoutMs))),
+      timeoutMs: this.callTimeout(timeoutMs),
       ...job.sampling,
       maxTokens: job.dto.max_tokens,
       temperature: job.temperature,
@@ -208,6 +211,11 @@ export class InferenceService {
       control.onDelta(chunk.content);
     }
     throw new ProviderError(ProviderErrorCode.Unknown, 'Provider stream ended without a final result');
+  }
+
+  /** Whole milliseconds, at least one (AbortSignal.timeout takes nothing else), and no more than PROVIDER_TIMEOUT_MS. */
+  private callTimeout(remainingMs: number): number {
+    return Math.max(1, Math.floor(Math.min(this.config.providers.timeoutMs, remainingMs)));
   }
 
   private async finish(
@@ -282,14 +290,12 @@ function answerProblem(job: Job, result: GenerationResult): string | null {
   return null;
 }
 
-/** What of a streamed attempt has reached the caller. */
-interface Streamed {
-  content: string;
-  sent: boolean;
-}
+
 
 function ignoredFor(candidate: PlannedCandidate, job: Job): string[] {
-  return ignoredHints(endpointOf(candidate.model.provider, candidate.target, servedAsCompletion(candidate, job)), job.sampling, job.tools !== undefined);
+  if (job.native?.protocol === candidate.model.provider) return [];
+  const hints = ignoredHints(endpointOf(candidate.model.provider, candidate.target, servedAsCompletion(candidate, job)), job.sampling, job.tools !== undefined);
+  return [...hints, ...(job.native?.nativeOnly ?? [])].sort();
 }
 
 function unionOf(lists: string[][]): string[] {

@@ -14,6 +14,10 @@ export interface RunControl {
   onDelta?: (content: string) => void;
   /** Streams tool-call pieces as they arrive (OpenAI's delta form); only with `onDelta`. */
   onToolCallDelta?: (delta: ToolCallDelta) => void;
+  /** A forwarded stream (`Job.native`): the provider's own events, instead of `onDelta`. */
+  onNativeEvent?: (event: { type: string }) => void;
+  /** A forwarded request answered without streaming: the provider's own body, before the outcome is recorded. */
+  onNativeBody?: (body: unknown) => void;
   /** Called once the request is accepted and recorded, before any provider call. */
   onStart?: () => void;
   /**
@@ -24,7 +28,7 @@ export interface RunControl {
 }
 
 /** A request as it waits in the queue: which endpoint it came through and its validated body. */
-export type QueuedRequest = { kind: 'completion'; dto: CompletionRequestDto } | { kind: 'chat'; dto: ChatRequestDto };
+export type QueuedRequest = { kind: 'completion'; dto: CompletionRequestDto } | { kind: 'chat'; dto: ChatRequestDto; native?: NativeRequest };
 
 export interface QueuedJob {
   requestId: string;
@@ -55,6 +59,17 @@ export interface Job {
   answerParams: AnswerParams;
   /** Choices to generate (`n`, chat only); 1 for completions. */
   choices: number;
+  /** The request in a provider's own wire format, forwarded unchanged to models that speak it (`/v1/messages`). */
+  native?: NativeRequest;
   /** Times the request and its provider calls, for metrics. */
   timer: RequestTimer;
+}
+
+export interface NativeRequest {
+  protocol: 'anthropic';
+  body: Record<string, unknown>;
+  /** The client's protocol headers the provider reads (`anthropic-beta`). */
+  headers: Record<string, string>;
+  /** Fields of the body that only that protocol takes: named in `X-Ignored-Params` when another kind of model answers. */
+  nativeOnly: string[];
 }

@@ -20,6 +20,7 @@ export function toJob(request: QueuedRequest, timer: RequestTimer): Job {
   const tools = request.kind === 'chat' ? toTools(request.dto.tools) : undefined;
   const responseFormat = toResponseFormat(dto.response_format);
   const choices = request.kind === 'chat' ? (request.dto.n ?? 1) : 1;
+  const native = request.kind === 'chat' ? request.native : undefined;
   return {
     kind: request.kind,
     dto,
@@ -40,8 +41,10 @@ export function toJob(request: QueuedRequest, timer: RequestTimer): Job {
       stop: stopList(dto.stop),
       remote_image: firstRemoteImage(given) ?? undefined,
       n: choices > 1 ? choices : undefined,
+      forwarded_to: native?.protocol,
     }),
     choices,
+    native,
     timer,
   };
 }
@@ -50,6 +53,7 @@ function samplingOf(dto: SamplingFieldsDto): SamplingParams {
   return definedOnly({
     stop: stopList(dto.stop),
     topP: dto.top_p,
+    topK: dto.top_k,
     seed: dto.seed,
     presencePenalty: dto.presence_penalty,
     frequencyPenalty: dto.frequency_penalty,

@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ProvidersModule } from '../providers/providers.module';
 import { CircuitBreakerModule } from '../circuit-breaker/circuit-breaker.module';
+import { ModelAliasesRepository } from './aliases/model-aliases.repository';
+import { ModelAliasesService } from './aliases/model-aliases.service';
 import { ModelEntity } from './model.entity';
 import { ModelsController } from './models.controller';
 import { ModelsHandler } from './models.handler';
@@ -11,7 +13,7 @@ import { ModelsService } from './models.service';
 @Module({
   imports: [TypeOrmModule.forFeature([ModelEntity]), ProvidersModule, CircuitBreakerModule],
   controllers: [ModelsController, ModelsHandler],
-  providers: [ModelsService, ModelsRepository],
-  exports: [ModelsService],
+  providers: [ModelsService, ModelsRepository, ModelAliasesService, ModelAliasesRepository],
+  exports: [ModelsService, ModelAliasesService],
 })
 export class ModelsModule {}

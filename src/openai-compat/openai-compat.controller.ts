@@ -8,7 +8,7 @@ import { IGNORED_PARAMS_HEADER, ignoredParamsHeader } from '../common/http/ignor
 import { REQUEST_ID_HEADER, requestIdOf } from '../common/http/request-id.middleware';
 import { CompletionView } from '../inference/dto/completion.view';
 import { RunControl } from '../inference/inference.types';
-import { ClientApiKeyGuard } from './client-api-key.guard';
+import { ClientApiKeyGuard } from '../common/http/client-api-key.guard';
 import { OpenAiChatRequestDto, OpenAiCompletionRequestDto, OpenAiEmbeddingsRequestDto } from './dto/openai-request.dto';
 import {
   OpenAiChatCompletionView,

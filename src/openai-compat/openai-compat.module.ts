@@ -3,7 +3,7 @@ import { RequestIdMiddleware } from '../common/http/request-id.middleware';
 import { EmbeddingsModule } from '../embeddings/embeddings.module';
 import { InferenceModule } from '../inference/inference.module';
 import { ModelsModule } from '../models/models.module';
-import { ClientApiKeyGuard } from './client-api-key.guard';
+import { ClientApiKeyGuard } from '../common/http/client-api-key.guard';
 import { OpenAiCompatController } from './openai-compat.controller';
 import { OpenAiCompatService } from './openai-compat.service';
 

@@ -1,6 +1,7 @@
 import { DomainError, ModelNotFound, ValidationFailed } from '../common/errors/domain-error';
 import { ErrorCode } from '../common/errors/error-code';
-import { errorType, InvalidApiKey, toOpenAiError } from './openai-error';
+import { InvalidApiKey } from '../common/http/client-api-key.guard';
+import { errorType, toOpenAiError } from './openai-error';
 
 describe('toOpenAiError', () => {
   it('keeps the status and names the first offending field as param, listing every field in the message', () => {

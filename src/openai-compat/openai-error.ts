@@ -1,16 +1,8 @@
 import type { Response } from 'express';
 import { DomainError } from '../common/errors/domain-error';
 import { ErrorCode, HTTP_STATUS_OF } from '../common/errors/error-code';
+import { InvalidApiKey } from '../common/http/client-api-key.guard';
 import { OpenAiErrorBodyView } from './dto/openai-response.view';
-
-/** A bearer key that matches no configured client key: OpenAI answers 401 `invalid_api_key`. */
-export class InvalidApiKey extends DomainError {
-  static readonly openAiCode = 'invalid_api_key';
-
-  constructor() {
-    super(ErrorCode.Unauthorized, 'Incorrect API key provided');
-  }
-}
 
 export type OpenAiErrorType = 'invalid_request_error' | 'authentication_error' | 'permission_error' | 'api_error' | 'server_error';
 

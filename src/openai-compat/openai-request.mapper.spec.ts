@@ -72,6 +72,7 @@ describe('toChatRequest', () => {
         ],
       }),
       {},
+      'auto',
     );
     expect(request.messages).toEqual([
       { role: 'system', content: 'Be brief.' },
@@ -81,19 +82,20 @@ describe('toChatRequest', () => {
   });
 
   it('sends only what the caller gave: no model, task type, requirements or metadata for a bare "auto"', () => {
-    expect(toChatRequest(chat(), {})).toEqual({ messages: [{ role: 'user', content: 'hi' }] });
+    expect(toChatRequest(chat(), {}, 'auto')).toEqual({ messages: [{ role: 'user', content: 'hi' }] });
   });
 
   it('names the model, prefers max_completion_tokens and records user and metadata ids', () => {
     const request = toChatRequest(
       chat({ model: 'gpt-4o', max_tokens: 10, max_completion_tokens: 20, temperature: 0.3, user: 'u1', metadata: { project_id: 'p1', task_id: 't1' } }),
       {},
+      'gpt-4o',
     );
     expect(request).toMatchObject({ model_id: 'gpt-4o', max_tokens: 20, temperature: 0.3, metadata: { user_id: 'u1', project_id: 'p1', task_id: 't1' } });
   });
 
   it('turns routing headers into task type, requirements and fallback', () => {
-    const request = toChatRequest(chat({ model: 'oa-coder' }), { taskType: 'code_generation', minQuality: 0.6, reliability: 0.9, fallback: false });
+    const request = toChatRequest(chat({ model: 'oa-coder' }), { taskType: 'code_generation', minQuality: 0.6, reliability: 0.9, fallback: false }, 'oa-coder');
     expect(request).toMatchObject({
       model_id: 'oa-coder',
       task_type: 'code_generation',
@@ -104,15 +106,20 @@ describe('toChatRequest', () => {
   });
 
   it('accepts the same task type from "auto:<task_type>" and X-Task-Type, and refuses two different ones', () => {
-    expect(toChatRequest(chat({ model: 'auto:reasoning' }), { taskType: 'reasoning' }).task_type).toBe('reasoning');
-    expect(fieldsOf(() => toChatRequest(chat({ model: 'auto:reasoning' }), { taskType: 'creative' }))).toEqual(['model']);
+    expect(toChatRequest(chat({ model: 'auto:reasoning' }), { taskType: 'reasoning' }, 'auto:reasoning').task_type).toBe('reasoning');
+    expect(fieldsOf(() => toChatRequest(chat({ model: 'auto:reasoning' }), { taskType: 'creative' }, 'auto:reasoning'))).toEqual(['model']);
+  });
+
+  it('routes by the model it is given (the alias target), not the name in the body', () => {
+    expect(toChatRequest(chat({ model: 'gpt-4o' }), {}, 'auto:code')).toEqual({ task_type: 'code', messages: [{ role: 'user', content: 'hi' }] });
+    expect(toChatRequest(chat({ model: 'gpt-4o' }), {}, 'oa-coder').model_id).toBe('oa-coder');
   });
 });
 
 describe('toCompletionRequest', () => {
   it('takes the prompt from a string or an array of one string', () => {
-    expect(toCompletionRequest({ model: 'auto', prompt: ['Once'] }, {})).toEqual({ prompt: 'Once' });
-    expect(toCompletionRequest({ model: 'stories260k', prompt: 'Once', max_tokens: 8, user: 'u' }, {})).toEqual({
+    expect(toCompletionRequest({ model: 'auto', prompt: ['Once'] }, {}, 'auto')).toEqual({ prompt: 'Once' });
+    expect(toCompletionRequest({ model: 'stories260k', prompt: 'Once', max_tokens: 8, user: 'u' }, {}, 'stories260k')).toEqual({
       prompt: 'Once',
       model_id: 'stories260k',
       max_tokens: 8,
@@ -123,7 +130,7 @@ describe('toCompletionRequest', () => {
 
   it('keeps stop, top_p and the hints, leaving out the ones sent as null', () => {
     const body = { model: 'auto', prompt: 'Once', stop: 'END', top_p: 0.5, seed: 3, logit_bias: { '1': 2 }, service_tier: null };
-    expect(toCompletionRequest(body as unknown as Parameters<typeof toCompletionRequest>[0], {})).toEqual({
+    expect(toCompletionRequest(body as unknown as Parameters<typeof toCompletionRequest>[0], {}, 'auto')).toEqual({
       prompt: 'Once',
       stop: 'END',
       top_p: 0.5,
@@ -135,8 +142,8 @@ describe('toCompletionRequest', () => {
 
 describe('toEmbeddingsRequest', () => {
   it('takes one text or many; "auto" names no model', () => {
-    expect(toEmbeddingsRequest({ model: 'auto', input: 'alpha' })).toEqual({ texts: ['alpha'] });
-    expect(toEmbeddingsRequest({ model: 'oa-embedder', input: ['a', 'b'], dimensions: 4, encoding_format: 'base64' })).toEqual({
+    expect(toEmbeddingsRequest({ model: 'auto', input: 'alpha' }, 'auto')).toEqual({ texts: ['alpha'] });
+    expect(toEmbeddingsRequest({ model: 'text-embedding-3-small', input: ['a', 'b'], dimensions: 4, encoding_format: 'base64' }, 'oa-embedder')).toEqual({
       texts: ['a', 'b'],
       model_id: 'oa-embedder',
       dimensions: 4,

@@ -3,6 +3,7 @@ import { IDENTIFIER } from '../common/validation/is-score-map';
 import { EmbeddingsRequestDto } from '../embeddings/dto/embeddings.dto';
 import { ChatRequestDto, CompletionRequestDto, RequestMetadataDto, RequirementsDto } from '../inference/dto/inference-request.dto';
 import { SamplingFieldsDto } from '../inference/dto/sampling-fields.dto';
+import { AUTO_MODEL } from '../models/aliases/alias-table';
 import { OpenAiChatRequestDto, OpenAiCompletionRequestDto, OpenAiEmbeddingsRequestDto } from './dto/openai-request.dto';
 import { textList } from './dto/openai-validators';
 
@@ -14,9 +15,6 @@ export const ROUTING_HEADERS = {
   creativity: 'X-Creativity',
   fallback: 'X-Fallback',
 } as const;
-
-/** `model` values that let the router choose: `auto`, or `auto:<task_type>`. */
-export const AUTO_MODEL = 'auto';
 
 export interface RoutingHints {
   taskType?: string;
@@ -76,9 +74,10 @@ export function parseModel(model: string): { modelId?: string; taskType?: string
   return { taskType };
 }
 
-export function toChatRequest(body: OpenAiChatRequestDto, hints: RoutingHints): ChatRequestDto {
+/** `model` is the body's, after alias resolution (`ModelAliasesService.resolve`); the mappers stay pure. */
+export function toChatRequest(body: OpenAiChatRequestDto, hints: RoutingHints, model: string): ChatRequestDto {
   return {
-    ...routingFields(body.model, hints),
+    ...routingFields(model, hints),
     ...samplingFields(body),
     ...definedOnly({
       max_tokens: body.max_completion_tokens ?? body.max_tokens,
@@ -93,9 +92,9 @@ export function toChatRequest(body: OpenAiChatRequestDto, hints: RoutingHints): 
   };
 }
 
-export function toCompletionRequest(body: OpenAiCompletionRequestDto, hints: RoutingHints): CompletionRequestDto {
+export function toCompletionRequest(body: OpenAiCompletionRequestDto, hints: RoutingHints, model: string): CompletionRequestDto {
   return {
-    ...routingFields(body.model, hints),
+    ...routingFields(model, hints),
     ...samplingFields(body),
     ...definedOnly({ max_tokens: body.max_tokens, temperature: body.temperature, metadata: metadataOf(body.user) }),
     prompt: textList(body.prompt)[0],
@@ -103,12 +102,12 @@ export function toCompletionRequest(body: OpenAiCompletionRequestDto, hints: Rou
 }
 
 /** Embeddings have no task type and never fall back: only the model is taken from `model`. */
-export function toEmbeddingsRequest(body: OpenAiEmbeddingsRequestDto): EmbeddingsRequestDto {
-  return definedOnly({ texts: textList(body.input), model_id: parseModel(body.model).modelId, dimensions: body.dimensions });
+export function toEmbeddingsRequest(body: OpenAiEmbeddingsRequestDto, model: string): EmbeddingsRequestDto {
+  return definedOnly({ texts: textList(body.input), model_id: parseModel(model).modelId, dimensions: body.dimensions });
 }
 
 /** model_id, task_type, requirements and fallback from the `model` field and the routing headers. */
-function routingFields(model: string, hints: RoutingHints): Pick<ChatRequestDto, 'model_id' | 'task_type' | 'requirements' | 'fallback'> {
+export function routingFields(model: string, hints: RoutingHints): Pick<ChatRequestDto, 'model_id' | 'task_type' | 'requirements' | 'fallback'> {
   const { modelId, taskType } = parseModel(model);
   if (taskType !== undefined && hints.taskType !== undefined && taskType !== hints.taskType) {
     throw new ValidationFailed({
@@ -131,6 +130,7 @@ function routingFields(model: string, hints: RoutingHints): Pick<ChatRequestDto,
 const SAMPLING_FIELDS = [
   'stop',
   'top_p',
+  'top_k',
   'seed',
   'presence_penalty',
   'frequency_penalty',

@@ -1,5 +1,6 @@
 import { EmbeddingsResponseView } from '../embeddings/dto/embeddings.dto';
 import { CompletionView } from '../inference/dto/completion.view';
+import { AUTO_MODEL } from '../models/aliases/alias-table';
 import { ModelView } from '../models/dto/model.dto';
 import { EncodingFormat } from './dto/openai-request.dto';
 import {
@@ -11,7 +12,6 @@ import {
   OpenAiTextCompletionView,
   OpenAiUsageView,
 } from './dto/openai-response.view';
-import { AUTO_MODEL } from './openai-request.mapper';
 import { ToolCallDelta } from '../providers/provider.types';
 
 /** Who `auto` belongs to in the model list. */

@@ -10,13 +10,16 @@ export interface AnswerParams {
   remote_image?: string;
   /** Several choices: only OpenAI-protocol models generate them. */
   n?: number;
+  /** The kind of provider the request is forwarded to unchanged (`/v1/messages` to Anthropic): it honours whatever it takes. */
+  forwarded_to?: ProviderKind;
 }
 
 /** Hints: passed where the provider takes them, otherwise named in `X-Ignored-Params`. Named as in the request bodies. */
-export const HINTS = ['seed', 'presence_penalty', 'frequency_penalty', 'logit_bias', 'user', 'reasoning_effort', 'service_tier', 'parallel_tool_calls'] as const;
+export const HINTS = ['top_k', 'seed', 'presence_penalty', 'frequency_penalty', 'logit_bias', 'user', 'reasoning_effort', 'service_tier', 'parallel_tool_calls'] as const;
 export type Hint = (typeof HINTS)[number];
 
 const HINT_FIELDS: Record<Hint, keyof SamplingParams> = {
+  top_k: 'topK',
   seed: 'seed',
   presence_penalty: 'presencePenalty',
   frequency_penalty: 'frequencyPenalty',
@@ -39,10 +42,10 @@ const PASSED_HINTS: Record<GenerationEndpoint, readonly Hint[]> = {
   openai_completions: ['seed', 'presence_penalty', 'frequency_penalty', 'logit_bias', 'user'],
   // metadata.user_id; tool_choice.disable_parallel_tool_use
   anthropic: ['user', 'parallel_tool_calls'],
-  // options.seed, options.presence_penalty, options.frequency_penalty
-  ollama: ['seed', 'presence_penalty', 'frequency_penalty'],
-  // the sampler's seed and repeatPenalty.presencePenalty / frequencyPenalty
-  local: ['seed', 'presence_penalty', 'frequency_penalty'],
+  // options.top_k, options.seed, options.presence_penalty, options.frequency_penalty
+  ollama: ['top_k', 'seed', 'presence_penalty', 'frequency_penalty'],
+  // the sampler's topK, seed and repeatPenalty.presencePenalty / frequencyPenalty
+  local: ['top_k', 'seed', 'presence_penalty', 'frequency_penalty'],
 };
 
 /** Whether an OpenAI-protocol model serves prompts on the legacy `/completions` endpoint (`options.completions_api`). */
@@ -75,6 +78,7 @@ export interface ParamProblem {
  * Anthropic refuses stop sequences that are only whitespace; the other providers take all three.
  */
 export function answerParamProblem(kind: ProviderKind, params: AnswerParams): ParamProblem | null {
+  if (params.forwarded_to === kind) return null;
   if (params.remote_image !== undefined && (kind === 'ollama' || kind === 'local')) {
     // The gateway never fetches a URL itself, so this is the caller's to fix: a 400, not a 422.
     return { param: params.remote_image, reason: `${kind} models take image bytes only: send the image as a base64 data: URL`, badRequest: true };

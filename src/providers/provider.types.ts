@@ -109,6 +109,7 @@ export type ServiceTier = (typeof SERVICE_TIERS)[number];
 export interface SamplingParams {
   stop?: string[];
   topP?: number;
+  topK?: number;
   seed?: number;
   presencePenalty?: number;
   frequencyPenalty?: number;
@@ -205,6 +206,26 @@ export interface EmbeddingResult {
   usage: { promptTokens: number | null };
 }
 
+/**
+ * A request in the provider's own wire format, forwarded as it came but for the model name
+ * (`POST /v1/messages` to an Anthropic model). `headers` are the client's protocol headers the
+ * provider reads (`anthropic-beta`).
+ */
+export interface NativeCall extends CallControl {
+  body: Record<string, unknown>;
+  headers: Record<string, string>;
+}
+
+/** A forwarded stream: the provider's own events in order, then the result they add up to. */
+export type NativeChunk = { type: 'event'; event: { type: string } & Record<string, unknown> } | { type: 'done'; result: GenerationResult };
+
+/** What an adapter that can forward its own protocol offers; the `protocol` names the wire format. */
+export interface NativeForwarding {
+  readonly protocol: 'anthropic';
+  send(target: ProviderTarget, call: NativeCall): Promise<{ body: unknown; result: GenerationResult }>;
+  stream(target: ProviderTarget, call: NativeCall): AsyncIterable<NativeChunk>;
+}
+
 export interface ProviderAdapter {
   readonly kind: ProviderKind;
   /** True when the provider shortens embeddings itself when asked for `dimensions`. */
@@ -216,6 +237,8 @@ export interface ProviderAdapter {
   streamChat(target: ProviderTarget, call: ChatCall): AsyncIterable<GenerationChunk>;
   streamComplete(target: ProviderTarget, call: CompletionCall): AsyncIterable<GenerationChunk>;
   embed(target: ProviderTarget, call: EmbeddingCall): Promise<EmbeddingResult>;
+  /** Requests in the provider's own wire format, forwarded unchanged, where the adapter takes them. */
+  readonly native?: NativeForwarding;
   /** Exact token count with the model's own tokenizer, where the adapter has one (local models). */
   countTokens?(target: ProviderTarget, text: string): Promise<number>;
 }

@@ -223,7 +223,7 @@ function describeNeeds(needs: RoutingNeeds): string {
   if (needs.allOf.length > 0) parts.push(`capabilities ${needs.allOf.join(', ')}`);
   if (needs.minQuality !== undefined) parts.push(`min_quality_score ${needs.minQuality}`);
   if (needs.maxCostPer1k !== undefined) parts.push(`max_cost_per_1k ${needs.maxCostPer1k}`);
-  const params = Object.keys(needs.params ?? {});
+  const params = Object.keys(needs.params ?? {}).filter((param) => param !== 'forwarded_to');
   if (params.length > 0) parts.push(`honouring ${params.map((param) => (param === 'remote_image' ? 'an http(s) image URL' : param)).join(', ')}`);
   return parts.join('; ');
 }

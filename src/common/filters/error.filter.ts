@@ -39,10 +39,12 @@ export class ErrorFilter implements ExceptionFilter {
     this.writerFor(http.getRequest<Request>())(response, error);
   }
 
-  /** By `originalUrl`: inside middleware mounted on a path, `path` is relative to the mount. */
+  /** By `originalUrl` (inside middleware mounted on a path, `path` is relative to the mount); the longest prefix wins. */
   private writerFor(request: Request): ErrorWriter {
     const path = request.originalUrl.split('?', 1)[0];
-    const prefix = Object.keys(this.writersByPathPrefix).find((p) => path === p || path.startsWith(`${p}/`));
+    const prefix = Object.keys(this.writersByPathPrefix)
+      .sort((a, b) => b.length - a.length)
+      .find((p) => path === p || path.startsWith(`${p}/`));
     return prefix === undefined ? writeSpecError : this.writersByPathPrefix[prefix];
   }
 }

@@ -22,7 +22,7 @@ const DESCRIPTIONS: Record<number, string> = {
   400: 'Invalid input; `details.fields` names every offending field',
   401: 'Missing bearer token',
   403: 'Wrong token, or admin endpoints disabled (no ADMIN_TOKEN configured)',
-  404: 'Unknown model_id or request_id',
+  404: 'Unknown model_id, request_id or model alias',
   409: 'Conflict with the current state',
   415: 'A body that is not JSON in UTF-8, or compressed other than with gzip, deflate or br',
   422: 'The named model cannot serve the request',

@@ -6,6 +6,7 @@ export const MAX_STOP_SEQUENCES = 4;
 export const MAX_STOP_CHARS = 256;
 export const MAX_LOGIT_BIAS_ENTRIES = 300;
 export const MAX_SEED = 4_294_967_295;
+export const MAX_TOP_K = 1000;
 const TOKEN_ID = /^\d{1,10}$/;
 
 const PASSED_OR_IGNORED = 'A hint: passed to providers that take it, otherwise named in the X-Ignored-Params response header (docs/parameters.md).';
@@ -61,6 +62,13 @@ export abstract class SamplingFieldsDto {
   @Max(1)
   top_p?: number;
 
+  @ApiPropertyOptional({ minimum: 1, maximum: MAX_TOP_K, example: 40, description: `Sample from the k most likely tokens only. ${PASSED_OR_IGNORED}` })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_TOP_K)
+  top_k?: number;
+
   @ApiPropertyOptional({ minimum: 0, maximum: MAX_SEED, example: 42, description: `Sampling seed. ${PASSED_OR_IGNORED}` })
   @IsOptional()
   @IsInt()
@@ -108,7 +116,7 @@ export abstract class SamplingFieldsDto {
   @IsIn(SERVICE_TIERS)
   service_tier?: ServiceTier;
 
-  @ApiPropertyOptional({ example: false, description: `Without tools it has no effect, so it is never passed. ${PASSED_OR_IGNORED}` })
+  @ApiPropertyOptional({ example: false, description: `Passed beside tools; without them it has no effect and is named as ignored. ${PASSED_OR_IGNORED}` })
   @IsOptional()
   @IsBoolean()
   parallel_tool_calls?: boolean;

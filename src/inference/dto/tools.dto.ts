@@ -12,6 +12,8 @@ export const MAX_TOOL_CALLS = 128;
 /** A JSON schema (tool parameters, response format) serialized; the router and ajv walk it, so it is bounded. */
 export const MAX_SCHEMA_CHARS = 100_000;
 export const TOOL_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+/** Agents describe their tools at length (one of Claude Code's is over 10,000 characters). */
+export const MAX_DESCRIPTION_CHARS = 100_000;
 const TOOL_CALL_ID = /^[\x21-\x7e]{1,256}$/;
 
 /** A JSON object of at most MAX_SCHEMA_CHARS when serialized (depth is bounded for every body by the JSON-safety walk). */
@@ -46,7 +48,7 @@ export class FunctionDefinitionDto {
   @ApiPropertyOptional({ example: 'Current weather for a city' })
   @IsOptional()
   @IsString()
-  @MaxLength(10_000)
+  @MaxLength(MAX_DESCRIPTION_CHARS)
   description?: string;
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'A JSON Schema for the arguments', example: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } })
@@ -129,7 +131,7 @@ export class JsonSchemaFormatDto {
   @ApiPropertyOptional()
   @IsOptional()
   @IsString()
-  @MaxLength(10_000)
+  @MaxLength(MAX_DESCRIPTION_CHARS)
   description?: string;
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'The JSON Schema the answer must match; the gateway checks it (ajv) and falls back when it does not' })

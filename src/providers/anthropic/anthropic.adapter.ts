@@ -1,7 +1,19 @@
 import Anthropic, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from '@anthropic-ai/sdk';
 import { Injectable } from '@nestjs/common';
 import { ProviderError, ProviderErrorCode } from '../provider-error';
-import { ChatCall, CompletionCall, EmbeddingResult, GenerationChunk, GenerationResult, ProviderAdapter, ProviderTarget } from '../provider.types';
+import type { MessageCreateParamsNonStreaming, MessageCreateParamsStreaming } from '@anthropic-ai/sdk/resources/messages';
+import {
+  ChatCall,
+  CompletionCall,
+  EmbeddingResult,
+  GenerationChunk,
+  GenerationResult,
+  NativeCall,
+  NativeChunk,
+  NativeForwarding,
+  ProviderAdapter,
+  ProviderTarget,
+} from '../provider.types';
 import { nodeHttpFetch } from '../http/node-http-fetch';
 import { callSdk, SdkClientCache, SdkContext, SdkErrorClasses, streamSdk } from '../sdk-errors';
 import { resultOf, StreamedResult } from './anthropic-reply';
@@ -70,7 +82,32 @@ export class AnthropicAdapter implements ProviderAdapter {
   embed(): Promise<EmbeddingResult> {
     return Promise.reject(new ProviderError(ProviderErrorCode.BadRequest, 'Anthropic has no embeddings API'));
   }
+
+  /** `/v1/messages` bodies, sent as they came with the provider's name for the model: thinking, top_k and beta fields included. */
+  readonly native: NativeForwarding = {
+    protocol: 'anthropic',
+    send: (target, call) =>
+      callSdk(context(target), call, async (options) => {
+        const params = { ...call.body, model: target.providerModel, stream: false } as unknown as MessageCreateParamsNonStreaming;
+        const message = await this.clients.get(target).messages.create(params, { ...options, headers: call.headers });
+        return { body: message, result: resultOf(message, null) };
+      }),
+    stream: (target, call) => this.forwardStream(target, call),
+  };
+
+  private async *forwardStream(target: ProviderTarget, call: NativeCall): AsyncIterable<NativeChunk> {
+    const params = { ...call.body, model: target.providerModel, stream: true } as unknown as MessageCreateParamsStreaming;
+    const result = new StreamedResult(null);
+    const events = streamSdk(context(target), call, (options) => this.clients.get(target).messages.create(params, { ...options, headers: call.headers }));
+    for await (const event of events) {
+      result.add(event);
+      yield { type: 'event', event: event as unknown as NativeEvent };
+    }
+    yield { type: 'done', result: result.result() };
+  }
 }
+
+type NativeEvent = Extract<NativeChunk, { type: 'event' }>['event'];
 
 function context(target: ProviderTarget): SdkContext {
   return { errors: ANTHROPIC_ERRORS, apiKey: target.apiKey };

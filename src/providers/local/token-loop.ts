@@ -89,6 +89,7 @@ function samplerOptions(call: GenerationParams, generated: () => Token[]): Seque
   return {
     temperature: call.temperature ?? 0,
     topP: call.topP,
+    topK: call.topK,
     seed: call.seed,
     repeatPenalty: penalised
       ? { punishTokens: generated, penalty: 1, presencePenalty: call.presencePenalty, frequencyPenalty: call.frequencyPenalty }

@@ -95,6 +95,7 @@ function modelOptions(call: GenerationParams): RequestBody {
     num_predict: call.maxTokens,
     temperature: call.temperature,
     top_p: call.topP,
+    top_k: call.topK,
     stop: call.stop,
     seed: call.seed,
     presence_penalty: call.presencePenalty,
