@@ -1,7 +1,7 @@
 import { MessagesRequestDto } from './dto/messages-request.dto';
 import { conversation, nativeRequest, toChatRequest } from './messages-request.mapper';
 
-const body = (fields: Partial<MessagesRequestDto>): MessagesRequestDto => ({ model: 'auto', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }], ...fields }) as MessagesRequestDto;
+const body = (fields: Partial<MessagesRequestDto>): MessagesRequestDto => ({ model: 'auto', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }], ...fields });
 
 describe('the Messages API request as a chat request', () => {
   it('puts tool results first, as tool messages in order, and the rest of the turn after them, images of results included', () => {
