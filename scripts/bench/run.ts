@@ -291,6 +291,9 @@ class Bench {
         if (answer.status !== 200 || !replied) throw new Error(`${viaLabel(via, this.peer?.definition.name)}${stream ? ' stream' : ''} answered ${answer.status}: ${answer.text}`);
       }
     }
+    const { url, body } = this.target({ ...fast, routed: true }, 'gatewayV1');
+    const routed = await post(url, body);
+    if (routed.status !== 200 || !routed.text.includes(REPLY)) throw new Error(`gateway /v1 (model "auto") answered ${routed.status}: ${routed.text}`);
     await this.settleAndTruncate();
   }
 
