@@ -4,6 +4,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { ModuleKind, ScriptTarget, transpileModule } from 'typescript';
 import { CpuProfile, formatSummary, summarizeProfile } from './cpu-profile';
+import { FIRST_TOKEN_JSON } from './fake-upstream';
 import { LoadResult, runLoad } from './load';
 import { installPeer, PeerDefinition, peerInstalled, PEERS, RunningPeer, startPeer } from './peer';
 import { runStreamLoad } from './stream-load';
@@ -35,7 +36,7 @@ import { BenchDatabase, build, DEFAULT_DATABASE_URL, prepareDatabase, registerMo
  *
  * Each scenario runs its load, interleaved: straight at the upstream, at the peer gateway (`--peer
  * portkey`: installed in scripts/bench/peers/portkey on first use), at the service's
- * /v1/chat/completions, at its /api/models/chat. Streamed scenarios measure the time to first byte.
+ * /v1/chat/completions, at its /api/models/chat. Streamed scenarios measure the time to the first token.
  *
  * Options: --duration <s> (10), --warmup <s> (2), --scenarios <id,...|none>, --peer <name|none>,
  * --smoke (short runs, exits non-zero on any error; includes a 2 s run of an installed peer), --profile (adds a CPU-profiled c100/0 ms run with query counts;
@@ -81,7 +82,7 @@ const ALL_SCENARIOS: ScenarioSpec[] = [
   spec('c100-0ms-routed', 100, 0, { routed: true, directId: 'c100-0ms' }),
   spec('c10-50ms', 10, 50),
   spec('c100-50ms', 100, 50),
-  // Streamed answers: latencies are the time to the first byte of the body.
+  // Streamed answers: latencies are the time to the first token (scripts/bench/stream-load.ts).
   spec('c10-0ms-sse', 10, 0, { stream: true }),
 ];
 const DEFAULT_SCENARIOS = ['c10-0ms', 'c100-0ms', 'c100-0ms-routed', 'c10-50ms', 'c100-50ms', 'c10-0ms-sse'];
@@ -334,9 +335,11 @@ class Bench {
 
   async measure(s: ScenarioSpec, via: Via): Promise<Measurement> {
     const { url, body, headers } = this.target(s, via);
-    // Streams are timed to their first byte by a client of our own; autocannon only sees whole answers.
-    const generator = s.stream ? runStreamLoad : runLoad;
-    const load = (durationMs: number): Promise<LoadResult> => generator({ url, body, headers, connections: s.connections, durationMs });
+    // Streams are timed to their first token by a client of our own; autocannon only sees whole answers.
+    const load = (durationMs: number): Promise<LoadResult> => {
+      const options = { url, body, headers, connections: s.connections, durationMs };
+      return s.stream ? runStreamLoad({ ...options, firstToken: FIRST_TOKEN_JSON }) : runLoad(options);
+    };
     const persists = via === 'gateway' || via === 'gatewayV1';
 
     if (this.options.warmupMs > 0) await load(this.options.warmupMs);
@@ -494,10 +497,17 @@ async function main(): Promise<void> {
     console.log(`Gateway benchmark, ${report.date}: ${machine.cpus} x ${machine.cpuModel}, Node ${machine.node}; ` +
       `${options.durationMs / 1000} s per run after ${options.warmupMs / 1000} s warm-up; load average ${machine.loadAverageAtEnd.join(' ')}`);
     console.log(
-      'Latencies in ms (sse: time to first byte); added = minus direct at the same concurrency and upstream latency; x direct, x peer = req/s ratios; ' +
+      'Latencies in ms (sse: time to first token); added = minus direct at the same concurrency and upstream latency; x direct, x peer = req/s ratios; ' +
         `vs peer = minus ${peerName ?? 'the peer'}; persisted = completed rows / 2xx answers`,
     );
     console.log(formatResults(results, peerName));
+    for (const r of results.filter((x) => x.spec.stream)) {
+      const firstBytes = measurements(r).map((m) => {
+        const firstByte = (m.load as Partial<{ firstByte: { p50: number } }>).firstByte;
+        return `${viaLabel(m.via, peerName)} ${firstByte ? firstByte.p50.toFixed(2) : '-'}`;
+      });
+      console.log(`${scenarioLabel(r.spec)}: time to first byte p50 (ms): ${firstBytes.join(', ')}`);
+    }
     for (const r of results.filter((x) => x.spec.routed && x.gateway?.persistence)) {
       const served = Object.entries(r.gateway!.persistence!.byModel).map(([model, n]) => `${model} ${n}`);
       console.log(`${scenarioLabel(r.spec)}: routing chose ${served.join(', ')}`);
