@@ -11,6 +11,9 @@ const config: Config = {
   rootDir: '.',
   roots: ['<rootDir>/src', '<rootDir>/test', '<rootDir>/scripts'],
   testRegex: '.*\\.(spec|e2e-spec)\\.ts$',
+  // The benchmark's peer gateways are installed under scripts/bench/peers/<name>/node_modules: not ours to test or crawl.
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/scripts/bench/peers/'],
+  modulePathIgnorePatterns: ['<rootDir>/scripts/bench/peers/'],
   moduleFileExtensions: ['ts', 'js', 'json'],
   transform: { '^.+\\.ts$': 'ts-jest' },
   testEnvironment: 'node',

@@ -16,6 +16,8 @@ import { AddressInfo } from 'node:net';
  */
 
 const REPLY_TOKENS = ['Hello', ' from', ' the', ' bench', ' upstream', '.'];
+/** The reply's first token, as every gateway's stream carries it (a JSON string): how the bench spots the first token. */
+export const FIRST_TOKEN_JSON = JSON.stringify(REPLY_TOKENS[0]);
 const REPLY_JSON = JSON.stringify(REPLY_TOKENS.join(''));
 const LOGPROB = -0.05;
 const CHAT_PATH = /^(?:\/latency\/(\d{1,5}))?\/v1\/chat\/completions$/;

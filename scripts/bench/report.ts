@@ -2,7 +2,13 @@ import { CpuUsage } from './cpu';
 import { LoadResult } from './load';
 import { PersistedCounts } from './service';
 
-export type Via = 'direct' | 'gateway';
+/**
+ * What a run's load was sent to: the upstream itself, the peer gateway (`--peer`), or the service
+ * through its OpenAI-compatible `/v1/chat/completions` or its own `/api/models/chat`.
+ */
+export type Via = 'direct' | 'peer' | 'gatewayV1' | 'gateway';
+/** The order runs are made in, per scenario (interleaved, so a drift of the machine hits every target alike). */
+export const VIAS: Via[] = ['direct', 'peer', 'gatewayV1', 'gateway'];
 
 export interface ScenarioSpec {
   id: string;
@@ -31,12 +37,31 @@ export interface Measurement {
   persistence?: Persistence;
 }
 
+/** One run compared with another: `rpsRatio` is this run's req/s over the other's; added latencies in ms. */
+export interface Comparison {
+  rpsRatio: number;
+  addedP50: number;
+  addedP90: number;
+  addedP99: number;
+}
+
 export interface ScenarioResult {
   spec: ScenarioSpec;
   direct?: Measurement;
+  /** The peer gateway (`--peer`). */
+  peer?: Measurement;
+  /** The service's `/v1/chat/completions`. */
+  gatewayV1?: Measurement;
+  /** The service's `/api/models/chat`. */
   gateway?: Measurement;
-  /** Gateway minus direct, in milliseconds. */
+  /** `/api/models/chat` minus direct, in milliseconds. */
   added?: { p50: number; p90: number; p99: number };
+  /** Each gateway run against the direct run and the peer's run of the same load. */
+  comparisons?: Partial<Record<Exclude<Via, 'direct'>, { vsDirect?: Comparison; vsPeer?: Comparison }>>;
+}
+
+export function measurements(result: ScenarioResult): Measurement[] {
+  return VIAS.flatMap((via) => (result[via] ? [result[via]] : []));
 }
 
 export interface TargetResult {
@@ -49,13 +74,45 @@ export function scenarioLabel(spec: ScenarioSpec): string {
   return `c${spec.connections} ${spec.latencyMs}ms${spec.routed ? ' routed' : ''}${spec.stream ? ' sse' : ''}`;
 }
 
+export function compare(run: Measurement, base: Measurement): Comparison {
+  const r = run.load.latency;
+  const b = base.load.latency;
+  return { rpsRatio: run.load.rps / base.load.rps, addedP50: r.p50 - b.p50, addedP90: r.p90 - b.p90, addedP99: r.p99 - b.p99 };
+}
+
+/** Fills `added` and `comparisons`: a scenario without runs of its own (routed) is compared with its `directId` scenario's. */
 export function addedLatency(results: ScenarioResult[]): void {
   for (const result of results) {
-    const direct = results.find((r) => r.spec.id === result.spec.directId)?.direct;
+    const base = results.find((r) => r.spec.id === result.spec.directId);
+    const direct = base?.direct;
+    const peer = base?.peer;
+    result.comparisons = {};
+    for (const via of ['peer', 'gatewayV1', 'gateway'] as const) {
+      const run = result[via];
+      if (!run) continue;
+      result.comparisons[via] = {
+        ...(direct ? { vsDirect: compare(run, direct) } : {}),
+        ...(peer && via !== 'peer' ? { vsPeer: compare(run, peer) } : {}),
+      };
+    }
     if (!direct || !result.gateway) continue;
     const d = direct.load.latency;
     const g = result.gateway.load.latency;
     result.added = { p50: g.p50 - d.p50, p90: g.p90 - d.p90, p99: g.p99 - d.p99 };
+  }
+}
+
+/** The table's name for a run: the peer by its name, the service by its endpoint. */
+export function viaLabel(via: Via, peerName = 'peer'): string {
+  switch (via) {
+    case 'direct':
+      return 'direct';
+    case 'peer':
+      return peerName;
+    case 'gatewayV1':
+      return 'gateway /v1';
+    case 'gateway':
+      return 'gateway /api';
   }
 }
 
@@ -106,41 +163,50 @@ function table(headers: string[], rows: string[][], leftColumns: number): string
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
-export function formatResults(results: ScenarioResult[]): string {
+/** The side-by-side table: ratios and added latencies against direct and against the peer's run of the same load. */
+export function formatResults(results: ScenarioResult[], peerName?: string): string {
   const rows: string[][] = [];
+  const ratio = (c: Comparison | undefined): string => (c ? fmt(c.rpsRatio, 3) : '');
+  const ms = (c: Comparison | undefined, key: 'addedP50' | 'addedP99'): string => (c ? fmt(c[key], 2) : '');
   for (const result of results) {
-    for (const m of [result.direct, result.gateway]) {
-      if (!m) continue;
+    for (const m of measurements(result)) {
       const { load } = m;
-      const added = m.via === 'gateway' ? result.added : undefined;
+      const compared = m.via === 'direct' ? undefined : result.comparisons?.[m.via];
       const p = m.persistence;
       rows.push([
         scenarioLabel(result.spec),
-        m.via,
+        viaLabel(m.via, peerName),
         String(load.ok + load.errors),
         fmt(load.rps, 0),
         fmt(load.latency.p50, 2),
         fmt(load.latency.p90, 2),
         fmt(load.latency.p99, 2),
         String(load.errors),
-        added ? fmt(added.p50, 2) : '',
-        added ? fmt(added.p99, 2) : '',
+        ms(compared?.vsDirect, 'addedP50'),
+        ms(compared?.vsDirect, 'addedP99'),
+        ratio(compared?.vsDirect),
+        ratio(compared?.vsPeer),
+        ms(compared?.vsPeer, 'addedP50'),
+        ms(compared?.vsPeer, 'addedP99'),
         p ? `${p.requests.completed ?? 0}/${load.ok}${p.complete ? '' : ' (!)'}` : '',
       ]);
     }
   }
-  return table(['scenario', 'via', 'requests', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'errors', 'added p50', 'added p99', 'persisted'], rows, 2);
+  return table(
+    ['scenario', 'via', 'requests', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'errors', 'added p50', 'added p99', 'x direct', 'x peer', 'p50 vs peer', 'p99 vs peer', 'persisted'],
+    rows,
+    2,
+  );
 }
 
-export function formatCpu(results: ScenarioResult[]): string {
+export function formatCpu(results: ScenarioResult[], peerName?: string): string {
   const rows: string[][] = [];
   for (const result of results) {
-    for (const m of [result.direct, result.gateway]) {
-      if (!m) continue;
+    for (const m of measurements(result)) {
       const { perRequestMs: per, cores } = m.cpu;
       rows.push([
         scenarioLabel(result.spec),
-        m.via,
+        viaLabel(m.via, peerName),
         fmt(per.gateway, 3),
         fmt(per.upstream, 3),
         fmt(per.postgres, 3),
@@ -163,9 +229,9 @@ export function formatCpu(results: ScenarioResult[]): string {
 /** Runs during which processes outside the benchmark (or other VMs) took more than `threshold` cores, even after reruns. */
 export function noisyRuns(results: ScenarioResult[], threshold = 0.2): string[] {
   return results.flatMap((r) =>
-    [r.direct, r.gateway].flatMap((m) => {
-      const taken = m ? m.cpu.otherCores + m.cpu.stealCores : 0;
-      return m && taken > threshold ? [`${scenarioLabel(r.spec)} ${m.via} (${taken.toFixed(2)} cores)`] : [];
+    measurements(r).flatMap((m) => {
+      const taken = m.cpu.otherCores + m.cpu.stealCores;
+      return taken > threshold ? [`${scenarioLabel(r.spec)} ${viaLabel(m.via)} (${taken.toFixed(2)} cores)`] : [];
     }),
   );
 }

@@ -4,7 +4,10 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { ModuleKind, ScriptTarget, transpileModule } from 'typescript';
 import { CpuProfile, formatSummary, summarizeProfile } from './cpu-profile';
+import { FIRST_TOKEN_JSON } from './fake-upstream';
 import { LoadResult, runLoad } from './load';
+import { installPeer, PeerDefinition, peerInstalled, PEERS, RunningPeer, startPeer } from './peer';
+import { runStreamLoad } from './stream-load';
 import type { IoStats } from './probe';
 import { CpuSample, cpuUsage, pidsNamed, sampleCpu } from './cpu';
 import { EphemeralRedis, freePort, spawnReporting, Spawned, stopAll, waitUntil } from '../lib/processes';
@@ -15,11 +18,14 @@ import {
   formatResults,
   formatTargets,
   Measurement,
+  measurements,
   noisyRuns,
   Persistence,
   scenarioLabel,
   ScenarioResult,
   ScenarioSpec,
+  Via,
+  viaLabel,
 } from './report';
 import { BenchDatabase, build, DEFAULT_DATABASE_URL, prepareDatabase, registerModel, ROOT, RunningService, startService } from './service';
 
@@ -28,8 +34,12 @@ import { BenchDatabase, build, DEFAULT_DATABASE_URL, prepareDatabase, registerMo
  * same machine (overhead = gateway latency minus the latency of the same load sent straight to
  * the upstream). See docs/performance.md.
  *
- * Options: --duration <s> (10), --warmup <s> (2), --scenarios <id,...|none>, --smoke (one short pair,
- * exits non-zero on any error), --profile (adds a CPU-profiled c100/0 ms run with query counts;
+ * Each scenario runs its load, interleaved: straight at the upstream, at the peer gateway (`--peer
+ * portkey`: installed in scripts/bench/peers/portkey on first use), at the service's
+ * /v1/chat/completions, at its /api/models/chat. Streamed scenarios measure the time to the first token.
+ *
+ * Options: --duration <s> (10), --warmup <s> (2), --scenarios <id,...|none>, --peer <name|none>,
+ * --smoke (short runs, exits non-zero on any error; includes a 2 s run of an installed peer), --profile (adds a CPU-profiled c100/0 ms run with query counts;
  * --profile-scenario <id> profiles another scenario),
  * --retries <n> (2; reruns a scenario disturbed by other work on the machine, keeping the least
  * disturbed run), --no-build, --database-url <url>, --redis-url <url> (default: a private redis-server),
@@ -60,6 +70,10 @@ interface Options {
   databaseUrl: string;
   redisUrl: string | null;
   out: string;
+  /** The gateway run side by side with the service, if any. */
+  peer: PeerDefinition | null;
+  /** Measured seconds of the peer's runs (the smoke's peer run is longer than its others). */
+  peerDurationMs: number;
 }
 
 const ALL_SCENARIOS: ScenarioSpec[] = [
@@ -68,10 +82,13 @@ const ALL_SCENARIOS: ScenarioSpec[] = [
   spec('c100-0ms-routed', 100, 0, { routed: true, directId: 'c100-0ms' }),
   spec('c10-50ms', 10, 50),
   spec('c100-50ms', 100, 50),
-  // Not run by default: streaming through the gateway (`--scenarios c10-0ms-sse`).
+  // Streamed answers: latencies are the time to the first token (scripts/bench/stream-load.ts).
   spec('c10-0ms-sse', 10, 0, { stream: true }),
 ];
-const DEFAULT_SCENARIOS = ['c10-0ms', 'c100-0ms', 'c100-0ms-routed', 'c10-50ms', 'c100-50ms'];
+const DEFAULT_SCENARIOS = ['c10-0ms', 'c100-0ms', 'c100-0ms-routed', 'c10-50ms', 'c100-50ms', 'c10-0ms-sse'];
+const SMOKE_SCENARIOS = ['c10-0ms', 'c10-0ms-sse'];
+/** The smoke's run of an installed peer: long enough to show it works, asserting nothing about speed. */
+const SMOKE_PEER_DURATION_MS = 2000;
 
 function spec(id: string, connections: number, latencyMs: number, extra: Partial<ScenarioSpec> = {}): ScenarioSpec {
   return { id, connections, latencyMs, routed: false, stream: false, directId: id, ...extra };
@@ -83,14 +100,15 @@ function parseOptions(argv: string[]): Options {
     return index === -1 ? undefined : argv[index + 1];
   };
   const smoke = argv.includes('--smoke');
-  const list = value('--scenarios') ?? (smoke ? 'c10-0ms' : DEFAULT_SCENARIOS.join(','));
+  const list = value('--scenarios') ?? (smoke ? SMOKE_SCENARIOS : DEFAULT_SCENARIOS).join(',');
   const ids = list === 'none' ? [] : list.split(',').filter(Boolean);
   const unknown = ids.filter((id) => !ALL_SCENARIOS.some((s) => s.id === id));
   if (unknown.length > 0) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${ALL_SCENARIOS.map((s) => s.id).join(', ')}`);
   // A scenario compared with another's direct run brings that run along.
   const wanted = new Set(ids.flatMap((id) => [id, ALL_SCENARIOS.find((s) => s.id === id)!.directId]));
+  const durationMs = Number(value('--duration') ?? (smoke ? 1 : 10)) * 1000;
   return {
-    durationMs: Number(value('--duration') ?? (smoke ? 1 : 10)) * 1000,
+    durationMs,
     warmupMs: Number(value('--warmup') ?? (smoke ? 0.5 : 2)) * 1000,
     scenarios: ALL_SCENARIOS.filter((s) => wanted.has(s.id)),
     smoke,
@@ -100,7 +118,18 @@ function parseOptions(argv: string[]): Options {
     databaseUrl: value('--database-url') ?? DEFAULT_DATABASE_URL,
     redisUrl: value('--redis-url') ?? null,
     out: value('--out') ?? join(ROOT, 'bench-results', 'latest.json'),
+    peer: peerOption(value('--peer'), smoke),
+    peerDurationMs: smoke ? Math.max(durationMs, SMOKE_PEER_DURATION_MS) : durationMs,
   };
+}
+
+/** `--peer <name>`; without it, the smoke runs each peer that is already installed (it never installs one). */
+function peerOption(name: string | undefined, smoke: boolean): PeerDefinition | null {
+  if (name === 'none') return null;
+  if (name === undefined) return smoke ? (Object.values(PEERS).find((p) => peerInstalled(p.name)) ?? null) : null;
+  const peer = PEERS[name];
+  if (!peer) throw new Error(`unknown peer ${name}; known: ${Object.keys(PEERS).join(', ')}`);
+  return peer;
 }
 
 function profileScenario(id: string | null): ScenarioSpec | null {
@@ -118,6 +147,7 @@ function step(message: string): void {
 class Bench {
   service!: RunningService;
   upstream!: { url: string; spawned: Spawned };
+  peer: RunningPeer | null = null;
   redis!: { url: string; pid: number | undefined };
   /** The bench's own redis-server, unless --redis-url named one. */
   privateRedis: EphemeralRedis | null = null;
@@ -156,7 +186,15 @@ class Bench {
     );
     this.upstream = { url: upstream.ready.url, spawned: upstream.spawned };
     step(`fake upstream on ${this.upstream.url}; Redis ${this.redis.url}`);
+    if (this.options.peer) await this.startPeer(this.options.peer);
     await this.startGateway();
+  }
+
+  async startPeer(peer: PeerDefinition): Promise<void> {
+    if (!peerInstalled(peer.name)) step(`installing the peer ${peer.name} (npm ci in scripts/bench/peers/${peer.name})`);
+    await installPeer(peer);
+    this.peer = await startPeer(peer, join(this.workDir, `peer-${peer.name}.log`));
+    step(`peer ${peer.name} ${this.peer.version} on ${this.peer.url}`);
   }
 
   /** Starts the gateway (optionally under the profiling preload) and registers the two upstream models. */
@@ -186,6 +224,33 @@ class Bench {
     };
   }
 
+  /** The same request in OpenAI's format, for the service's /v1 and the peer (which passes it on as it is). */
+  openAiBody(s: ScenarioSpec): Record<string, unknown> {
+    return {
+      model: s.routed ? 'auto' : s.latencyMs === 0 ? MODEL_FAST : MODEL_SLOW,
+      messages: [{ role: 'user', content: 'hello' }],
+      max_tokens: 16,
+      ...(s.stream ? { stream: true } : {}),
+    };
+  }
+
+  /** Where a run's load goes, with what. */
+  target(s: ScenarioSpec, via: Via): { url: string; body: Record<string, unknown>; headers?: Record<string, string> } {
+    switch (via) {
+      case 'direct':
+        return { url: `${this.upstreamBase(s.latencyMs)}/chat/completions`, body: this.directBody(s) };
+      case 'peer': {
+        if (!this.peer) throw new Error('no peer is running');
+        const { definition } = this.peer;
+        return { url: `${this.peer.url}${definition.chatPath}`, body: this.openAiBody(s), headers: definition.headers(this.upstreamBase(s.latencyMs)) };
+      }
+      case 'gatewayV1':
+        return { url: `${this.service.url}/v1/chat/completions`, body: this.openAiBody(s) };
+      case 'gateway':
+        return { url: `${this.service.url}/api/models/chat`, body: this.gatewayBody(s) };
+    }
+  }
+
   /** What the gateway's OpenAI SDK sends upstream for the same request. */
   directBody(s: ScenarioSpec): Record<string, unknown> {
     return {
@@ -199,8 +264,8 @@ class Bench {
 
   /** One request of each kind through the whole path before any load, so a broken set-up fails loudly. */
   async checkPaths(): Promise<void> {
-    const post = async (url: string, body: unknown): Promise<{ status: number; text: string }> => {
-      const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const post = async (url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> => {
+      const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
       return { status: response.status, text: await response.text() };
     };
     const fast = ALL_SCENARIOS[0];
@@ -218,6 +283,18 @@ class Bench {
     }
     const streamed = await post(`${this.service.url}/api/models/chat`, this.gatewayBody({ ...fast, stream: true }));
     if (streamed.status !== 200 || !streamed.text.includes('event: done')) throw new Error(`gateway stream answered ${streamed.status}: ${streamed.text}`);
+    // The OpenAI-format runs: the service's /v1 and the peer, JSON and streamed.
+    for (const via of ['gatewayV1', ...(this.peer ? ['peer' as const] : [])] as const) {
+      for (const stream of [false, true]) {
+        const { url, body, headers } = this.target({ ...fast, stream }, via);
+        const answer = await post(url, body, headers);
+        const replied = stream ? answer.text.includes('data: [DONE]') && answer.text.includes('"Hello"') : answer.text.includes(REPLY);
+        if (answer.status !== 200 || !replied) throw new Error(`${viaLabel(via, this.peer?.definition.name)}${stream ? ' stream' : ''} answered ${answer.status}: ${answer.text}`);
+      }
+    }
+    const { url, body } = this.target({ ...fast, routed: true }, 'gatewayV1');
+    const routed = await post(url, body);
+    if (routed.status !== 200 || !routed.text.includes(REPLY)) throw new Error(`gateway /v1 (model "auto") answered ${routed.status}: ${routed.text}`);
     await this.settleAndTruncate();
   }
 
@@ -231,7 +308,7 @@ class Bench {
    * and when something else still took CPU during the run, run it again (up to --retries times),
    * keeping the least disturbed run.
    */
-  async measureQuietly(s: ScenarioSpec, via: 'direct' | 'gateway'): Promise<Measurement> {
+  async measureQuietly(s: ScenarioSpec, via: Via): Promise<Measurement> {
     let best: Measurement | null = null;
     let runs = 0;
     while (runs <= this.options.retries) {
@@ -256,21 +333,25 @@ class Bench {
     }
   }
 
-  async measure(s: ScenarioSpec, via: 'direct' | 'gateway'): Promise<Measurement> {
-    const url = via === 'direct' ? `${this.upstreamBase(s.latencyMs)}/chat/completions` : `${this.service.url}/api/models/chat`;
-    const body = via === 'direct' ? this.directBody(s) : this.gatewayBody(s);
-    const load = (durationMs: number): Promise<LoadResult> => runLoad({ url, body, connections: s.connections, durationMs });
+  async measure(s: ScenarioSpec, via: Via): Promise<Measurement> {
+    const { url, body, headers } = this.target(s, via);
+    // Streams are timed to their first token by a client of our own; autocannon only sees whole answers.
+    const load = (durationMs: number): Promise<LoadResult> => {
+      const options = { url, body, headers, connections: s.connections, durationMs };
+      return s.stream ? runStreamLoad({ ...options, firstToken: FIRST_TOKEN_JSON }) : runLoad(options);
+    };
+    const persists = via === 'gateway' || via === 'gatewayV1';
 
     if (this.options.warmupMs > 0) await load(this.options.warmupMs);
-    if (via === 'gateway') await this.settleAndTruncate();
+    if (persists) await this.settleAndTruncate();
 
-    const before = await this.cpuSample();
-    const result = await load(this.options.durationMs);
-    const after = await this.cpuSample();
+    const before = await this.cpuSample(via);
+    const result = await load(via === 'peer' ? this.options.peerDurationMs : this.options.durationMs);
+    const after = await this.cpuSample(via);
     const cpu = cpuUsage(before, after, result.ok + result.errors);
 
     const measurement: Measurement = { via, load: result, cpu };
-    if (via === 'gateway') measurement.persistence = await this.persistence(result.ok);
+    if (persists) measurement.persistence = await this.persistence(result.ok);
     return measurement;
   }
 
@@ -289,9 +370,11 @@ class Bench {
     };
   }
 
-  async cpuSample(): Promise<CpuSample> {
+  /** The `gateway` role is the gateway under load: the peer in its runs, else the service. */
+  async cpuSample(via: Via = 'gateway'): Promise<CpuSample> {
+    const gatewayPid = via === 'peer' ? this.peer?.pid : this.service.pid;
     return sampleCpu({
-      gateway: this.service.pid === undefined ? [] : [this.service.pid],
+      gateway: gatewayPid === undefined ? [] : [gatewayPid],
       upstream: this.upstream.spawned.child.pid === undefined ? [] : [this.upstream.spawned.child.pid],
       postgres: await this.db.postgresPids(),
       redis: this.redis.pid === undefined ? pidsNamed('redis-server') : [this.redis.pid],
@@ -375,15 +458,16 @@ async function main(): Promise<void> {
     await bench.setUp();
     await bench.checkPaths();
     step(`each run: ${options.warmupMs / 1000} s of warm-up, then ${options.durationMs / 1000} s measured`);
+    const peerName = bench.peer?.definition.name;
     const results: ScenarioResult[] = [];
     for (const s of options.scenarios) {
       const result: ScenarioResult = { spec: s };
-      if (s.directId === s.id) {
-        step(`${scenarioLabel(s)}: direct to the upstream`);
-        result.direct = await bench.measureQuietly(s, 'direct');
+      // A scenario compared with another's runs (routed) has no direct or peer run of its own.
+      const vias: Via[] = s.directId === s.id ? ['direct', ...(bench.peer ? ['peer' as const] : []), 'gatewayV1', 'gateway'] : ['gatewayV1', 'gateway'];
+      for (const via of vias) {
+        step(`${scenarioLabel(s)}: ${via === 'direct' ? 'direct to the upstream' : `through ${viaLabel(via, peerName)}`}`);
+        result[via] = await bench.measureQuietly(s, via);
       }
-      step(`${scenarioLabel(s)}: through the gateway`);
-      result.gateway = await bench.measureQuietly(s, 'gateway');
       results.push(result);
     }
     addedLatency(results);
@@ -400,7 +484,8 @@ async function main(): Promise<void> {
     const report = {
       date: new Date().toISOString(),
       machine,
-      options: { durationMs: options.durationMs, warmupMs: options.warmupMs, smoke: options.smoke },
+      options: { durationMs: options.durationMs, warmupMs: options.warmupMs, smoke: options.smoke, peerDurationMs: bench.peer ? options.peerDurationMs : undefined },
+      peer: bench.peer && { name: bench.peer.definition.name, package: bench.peer.definition.packageName, version: bench.peer.version },
       scenarios: results,
       targets,
       profile: profile && { scenario: options.profile?.id, requests: profile.requests, rps: profile.rps, io: profile.io, summary: profile.text },
@@ -411,15 +496,25 @@ async function main(): Promise<void> {
     console.log('');
     console.log(`Gateway benchmark, ${report.date}: ${machine.cpus} x ${machine.cpuModel}, Node ${machine.node}; ` +
       `${options.durationMs / 1000} s per run after ${options.warmupMs / 1000} s warm-up; load average ${machine.loadAverageAtEnd.join(' ')}`);
-    console.log('Latencies in ms; added = gateway minus direct at the same concurrency and upstream latency; persisted = completed rows / 2xx answers');
-    console.log(formatResults(results));
+    console.log(
+      'Latencies in ms (sse: time to first token); added = minus direct at the same concurrency and upstream latency; x direct, x peer = req/s ratios; ' +
+        `vs peer = minus ${peerName ?? 'the peer'}; persisted = completed rows / 2xx answers`,
+    );
+    console.log(formatResults(results, peerName));
+    for (const r of results.filter((x) => x.spec.stream)) {
+      const firstBytes = measurements(r).map((m) => {
+        const firstByte = (m.load as Partial<{ firstByte: { p50: number } }>).firstByte;
+        return `${viaLabel(m.via, peerName)} ${firstByte ? firstByte.p50.toFixed(2) : '-'}`;
+      });
+      console.log(`${scenarioLabel(r.spec)}: time to first byte p50 (ms): ${firstBytes.join(', ')}`);
+    }
     for (const r of results.filter((x) => x.spec.routed && x.gateway?.persistence)) {
       const served = Object.entries(r.gateway!.persistence!.byModel).map(([model, n]) => `${model} ${n}`);
       console.log(`${scenarioLabel(r.spec)}: routing chose ${served.join(', ')}`);
     }
     console.log('');
     console.log('CPU ms per request by process; cores kept busy: gateway, whole machine, processes outside the benchmark, stolen by the hypervisor');
-    console.log(formatCpu(results));
+    console.log(formatCpu(results, peerName));
     const noisy = noisyRuns(results);
     if (noisy.length > 0) console.log(`warning: other work on the machine during ${noisy.join(', ')}: those numbers are pessimistic`);
     if (targets.length > 0) {
@@ -438,7 +533,7 @@ async function main(): Promise<void> {
     console.log(`JSON: ${options.out}`);
 
     if (options.smoke) {
-      const broken = results.filter((r) => [r.direct, r.gateway].some((m) => m && (m.load.errors > 0 || m.load.ok === 0 || m.persistence?.complete === false)));
+      const broken = results.filter((r) => measurements(r).some((m) => m.load.errors > 0 || m.load.ok === 0 || m.persistence?.complete === false));
       if (broken.length > 0) {
         console.error(`smoke: errors or unpersisted requests in ${broken.map((r) => r.spec.id).join(', ')}`);
         failed = true;
