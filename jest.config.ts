@@ -18,6 +18,7 @@ const config: Config = {
   transform: { '^.+\\.ts$': 'ts-jest' },
   testEnvironment: 'node',
   testTimeout: 30_000,
+  globalTeardown: '<rootDir>/test/support/open-handles.ts',
 };
 
 export default config;
