@@ -109,6 +109,8 @@ export interface RoutingSettings {
   breakerThreshold: number;
   /** How long an open circuit keeps the model out of routing before one trial call. */
   breakerCooldownMs: number;
+  /** Most kinds learned from the prompts of requests without a task type; 0: such requests count under `general`. */
+  promptKinds: number;
 }
 
 export interface RedisConnection {
@@ -198,6 +200,7 @@ export function loadConfig(env: Env): AppConfig {
       exploration: readExploration(read),
       costWeight: read.number('ROUTING_COST_WEIGHT', 1, 0, 1_000_000),
       breakerThreshold: read.integer('ROUTING_BREAKER_THRESHOLD', 5, 1, 1000),
+      promptKinds: read.integer('ROUTING_PROMPT_KINDS', 32, 0, 100),
       breakerCooldownMs: read.number('ROUTING_BREAKER_COOLDOWN_SECONDS', 30, 0.1, 86_400) * 1000,
     },
     metrics: {

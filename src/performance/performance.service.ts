@@ -9,8 +9,8 @@ import { ChangeFeed } from '../redis/change-feed';
 import { RedisService } from '../redis/redis.module';
 import { NewObservation, PerformanceRepository, ScoreRow } from './performance.repository';
 import { baselineScores } from './priors';
-import { DEFAULT_TASK_TYPE } from './task-types';
-import { ALL_TASKS, ModelScores, posteriorAt, ScorePosterior, ScoringRules, scoresAt } from './scoring';
+import { DEFAULT_TASK_TYPE, inferredTaskId } from './task-types';
+import { ALL_TASKS, ModelScores, posteriorAt, PriorScores, ScorePosterior, ScoringRules, scoresAt } from './scoring';
 
 /** Other instances reload a changed model's scores at most this often. */
 const RELOAD_DEBOUNCE_MS = 100;
@@ -76,7 +76,7 @@ export class PerformanceService implements OnApplicationBootstrap, OnApplication
 
   /** The model's current scores for a task type (its registered baseline until there is evidence). */
   scoresFor(model: ModelEntity, taskType: string): ModelScores {
-    return scoresAt(this.scores.get(key(model.id, taskType)) ?? null, baselineScores(model, taskType), this.clock.now(), this.rules);
+    return scoresAt(this.scores.get(key(model.id, taskType)) ?? null, this.priorFor(model, taskType), this.clock.now(), this.rules);
   }
 
   /**
@@ -84,7 +84,7 @@ export class PerformanceService implements OnApplicationBootstrap, OnApplication
    * evidence as `scoresFor` (their means are its scores); routing samples from them to explore.
    */
   posteriorFor(model: ModelEntity, taskType: string): ScorePosterior {
-    return posteriorAt(this.scores.get(key(model.id, taskType)) ?? null, baselineScores(model, taskType), this.clock.now(), this.rules);
+    return posteriorAt(this.scores.get(key(model.id, taskType)) ?? null, this.priorFor(model, taskType), this.clock.now(), this.rules);
   }
 
   /**
@@ -93,7 +93,7 @@ export class PerformanceService implements OnApplicationBootstrap, OnApplication
    */
   countedScoresFor(model: ModelEntity, taskType: string): ModelScores & { sampleCount: number } {
     const row = this.scores.get(key(model.id, taskType)) ?? null;
-    return { ...scoresAt(row, baselineScores(model, taskType), this.clock.now(), this.rules), sampleCount: row?.sampleCount ?? 0 };
+    return { ...scoresAt(row, this.priorFor(model, taskType), this.clock.now(), this.rules), sampleCount: row?.sampleCount ?? 0 };
   }
 
   overallFor(model: ModelEntity): ModelScores {
@@ -197,7 +197,17 @@ export class PerformanceService implements OnApplicationBootstrap, OnApplication
 
   /** Scores as of a given instant from a committed row, e.g. the `updated_metrics` of feedback. */
   scoresFrom(row: ScoreRow | undefined, model: ModelEntity, taskType: string): ModelScores {
-    return scoresAt(row ?? null, baselineScores(model, taskType), this.clock.now(), this.rules);
+    return scoresAt(row ?? null, this.priorFor(model, taskType), this.clock.now(), this.rules);
+  }
+
+  /**
+   * Where a task type's scores start: its registered baseline; for a kind learned from prompts,
+   * which no operator could register, the model's overall scores (what is known of it across
+   * every kind of request), worth what its baseline would be.
+   */
+  private priorFor(model: ModelEntity, taskType: string): PriorScores {
+    const baseline = baselineScores(model, taskType);
+    return inferredTaskId(taskType) === null ? baseline : { ...this.scoresFor(model, ALL_TASKS), qualityWeight: baseline.qualityWeight };
   }
 
   private markStale(modelIds: string[]): void {
