@@ -74,7 +74,7 @@ export async function simulate(options: EvalOptions): Promise<SimulationResult> 
 }
 
 /** Registered as an operator would: prices, limits and the (sometimes optimistic) baselines. */
-async function registerModels(models: ModelsService): Promise<void> {
+export async function registerModels(models: ModelsService): Promise<void> {
   for (const model of MODELS) {
     await models.register({
       model_id: model.id,

@@ -40,7 +40,7 @@ export interface SimulatedModel {
   truth: Record<TaskType, Truth>;
 }
 
-const t = (quality: number, success: number): Truth => ({ quality, success });
+export const t = (quality: number, success: number): Truth => ({ quality, success });
 
 /**
  * Six models whose prices span 250x (output) and whose best task differs: a premium generalist
