@@ -5,6 +5,7 @@ import { toDomainError } from '../common/filters/to-domain-error';
 import { abortOnDisconnect } from '../common/http/abort-on-disconnect';
 import { ClientApiKeyGuard } from '../common/http/client-api-key.guard';
 import { ignoredParamsHeader } from '../common/http/ignored-params';
+import { inferredTaskHeader } from '../common/http/inferred-task';
 import { requestIdOf } from '../common/http/request-id.middleware';
 import { SseStream } from '../common/http/sse';
 import { CompletionView } from '../inference/dto/completion.view';
@@ -46,7 +47,12 @@ export class MessagesController {
     const requestId = requestIdOf(response)!;
     response.setHeader(ANTHROPIC_REQUEST_ID_HEADER, requestId);
     const run = (control: RunControl) => this.messages.create(body, request.body as Record<string, unknown>, request.headers, hints, control);
-    const control: RunControl = { requestId, signal: abortOnDisconnect(response), onIgnoredParams: ignoredParamsHeader(response) };
+    const control: RunControl = {
+      requestId,
+      signal: abortOnDisconnect(response),
+      onIgnoredParams: ignoredParamsHeader(response),
+      onInferredTask: inferredTaskHeader(response),
+    };
     if (body.stream) return this.stream(response, body, control, run);
 
     let nativeBody: unknown;

@@ -51,7 +51,7 @@ export class FeedbackService {
       const recorded = await this.performance.record(tx, [
         {
           modelId: request.modelId,
-          taskType: request.taskType,
+          taskType: request.scoredAs,
           source: 'user',
           requestId: request.id,
           success: dto.success,
@@ -98,8 +98,8 @@ export class FeedbackService {
     this.relay.kick();
 
     const model = await this.models.find(request.modelId);
-    const taskRow = scores.filter((r) => r.taskType === request.taskType).pop();
-    const updated = this.performance.scoresFrom(taskRow, model, request.taskType);
+    const taskRow = scores.filter((r) => r.taskType === request.scoredAs).pop();
+    const updated = this.performance.scoresFrom(taskRow, model, request.scoredAs);
     return {
       feedback_id: id,
       created_at: createdAt.toISOString(),

@@ -19,6 +19,8 @@ export interface InferenceRequest {
   kind: RequestKind;
   status: RequestStatus;
   taskType: string;
+  /** The kind a request without task type was routed and learned as (e.g. `kind-07`); null otherwise. */
+  inferredTask: string | null;
   requestedModelId: string | null;
   /** The model that answered, or the last one tried. */
   modelId: string | null;

@@ -6,8 +6,8 @@ import { isUniqueViolation } from '../database/pg-errors';
 import { Sql, SqlStep } from '../database/sql';
 import { InferenceRequest } from './inference-request';
 
-export type RunningRequest = Pick<InferenceRequest, 'id' | 'kind' | 'taskType' | 'requestedModelId' | 'metadata' | 'createdAt'>;
-export type RequestOutcome = Omit<InferenceRequest, 'kind' | 'taskType' | 'requestedModelId' | 'metadata' | 'createdAt' | 'instanceId'>;
+export type RunningRequest = Pick<InferenceRequest, 'id' | 'kind' | 'taskType' | 'inferredTask' | 'requestedModelId' | 'metadata' | 'createdAt'>;
+export type RequestOutcome = Omit<InferenceRequest, 'kind' | 'taskType' | 'inferredTask' | 'requestedModelId' | 'metadata' | 'createdAt' | 'instanceId'>;
 /** What the reclaimer needs of a request left behind, to finalize it and publish its event. */
 export type OrphanedRequest = Pick<InferenceRequest, 'id' | 'taskType' | 'requestedModelId' | 'instanceId'>;
 
@@ -25,9 +25,9 @@ export class InferenceRepository {
     const query = status === 'running' ? this.sql.queryUnflushed.bind(this.sql) : this.sql.query.bind(this.sql);
     try {
       await query(
-        `INSERT INTO inference_requests (id, kind, status, task_type, requested_model_id, metadata, created_at, instance_id)
-         VALUES ($1, $2, $7, $3, $4, $5, $6, $8)`,
-        [request.id, request.kind, request.taskType, request.requestedModelId, toJsonb(request.metadata), request.createdAt, status, instanceId],
+        `INSERT INTO inference_requests (id, kind, status, task_type, requested_model_id, metadata, created_at, instance_id, inferred_task)
+         VALUES ($1, $2, $7, $3, $4, $5, $6, $8, $9)`,
+        [request.id, request.kind, request.taskType, request.requestedModelId, toJsonb(request.metadata), request.createdAt, status, instanceId, request.inferredTask],
       );
     } catch (error) {
       if (isUniqueViolation(error)) {
@@ -147,7 +147,7 @@ export class InferenceRepository {
   }
 }
 
-const REQUEST_COLUMNS = `id, kind, status, task_type, requested_model_id, model_id, provider, attempts, prompt_tokens, completion_tokens,
+const REQUEST_COLUMNS = `id, kind, status, task_type, inferred_task, requested_model_id, model_id, provider, attempts, prompt_tokens, completion_tokens,
   total_tokens, cost, latency_ms, finish_reason, error, response, metadata, created_at, completed_at, instance_id`;
 
 interface RequestRecord {
@@ -155,6 +155,7 @@ interface RequestRecord {
   kind: InferenceRequest['kind'];
   status: InferenceRequest['status'];
   task_type: string;
+  inferred_task: string | null;
   requested_model_id: string | null;
   model_id: string | null;
   provider: string | null;
@@ -179,6 +180,7 @@ function fromRequestRecord(r: RequestRecord): InferenceRequest {
     kind: r.kind,
     status: r.status,
     taskType: r.task_type,
+    inferredTask: r.inferred_task,
     requestedModelId: r.requested_model_id,
     modelId: r.model_id,
     provider: r.provider,

@@ -14,6 +14,7 @@ import { ProviderError, ProviderErrorCode } from '../providers/provider-error';
 import { FailedAttempt, failedAttempt } from '../providers/provider-failure';
 import { GenerationResult } from '../providers/provider.types';
 import { ProvidersService } from '../providers/providers.service';
+import { PromptKindsService } from '../routing/prompt-kinds.service';
 import { PlannedCandidate, RoutingService } from '../routing/routing.service';
 import { CompletionView } from './dto/completion.view';
 import { ChatRequestDto, CompletionRequestDto } from './dto/inference-request.dto';
@@ -21,7 +22,7 @@ import { InFlightRegistry } from './in-flight.registry';
 import { InferenceRepository } from './inference.repository';
 import { Job, NativeRequest, QueuedRequest, RunControl } from './inference.types';
 import { forward, nativeFor, Streamed } from './forwarding';
-import { factsOf, rowOf, toJob } from './job';
+import { factsOf, kindTextOf, rowOf, toJob } from './job';
 import { assertPromptSize } from './prompt';
 import { Outcome, Usage, answeredOutcome, failedOutcome } from './outcome';
 import { OutcomeRecorder } from './outcome-recorder.service';
@@ -46,6 +47,7 @@ export class InferenceService {
   constructor(
     @InjectConfig() private readonly config: AppConfig,
     private readonly routing: RoutingService,
+    private readonly kinds: PromptKindsService,
     private readonly providers: ProvidersService,
     private readonly performance: PerformanceService,
     private readonly requests: InferenceRepository,
@@ -71,7 +73,9 @@ export class InferenceService {
 
   /**
    * Whether a new request can be taken: its task type is tracked, or may be (MAX_TASK_TYPES), and
-   * some model can serve it. Returns the candidates, in order.
+   * some model can serve it. Returns the candidates, in order. A request without task type gets
+   * its kind here, once: it is routed as that kind, and its row keeps it for a queued run and for
+   * feedback.
    */
   async accept(job: Job): Promise<PlannedCandidate[]> {
     if (!this.performance.admitsTaskType(job.taskType)) {
@@ -79,6 +83,7 @@ export class InferenceService {
         task_type: [`"${job.taskType}" is new and this deployment already tracks its limit of task types (MAX_TASK_TYPES); use a known one`],
       });
     }
+    if (job.dto.task_type === undefined) job.inferredTask = await this.kinds.kindOf(kindTextOf(job));
     return this.plan(job);
   }
 
@@ -87,7 +92,7 @@ export class InferenceService {
     return await this.routing.plan({
       modelId: job.dto.model_id,
       fallback: job.dto.fallback ?? true,
-      taskType: job.taskType,
+      taskType: job.inferredTask ?? job.taskType,
       promptText: job.promptText,
       needs: {
         anyOf: job.kind === 'chat' ? ['chat'] : ['completion', 'chat'],
@@ -129,6 +134,7 @@ export class InferenceService {
   private async run(job: Job, control: RunControl): Promise<CompletionView> {
     if (control.onDelta && job.choices > 1) throw new ValidationFailed({ n: ['n above 1 cannot be streamed by this gateway: ask for one choice, or for several without stream'] });
     const candidates = await this.accept(job);
+    if (job.inferredTask !== null) control.onInferredTask?.(job.inferredTask);
     const createdAt = this.clock.now();
     const started = this.clock.monotonicMs();
     // Registered before the row exists, so a cancel that follows the row's creation always finds it.

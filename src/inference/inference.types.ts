@@ -18,6 +18,8 @@ export interface RunControl {
   onNativeEvent?: (event: { type: string }) => void;
   /** A forwarded request answered without streaming: the provider's own body, before the outcome is recorded. */
   onNativeBody?: (body: unknown) => void;
+  /** The kind learned from the prompt of a request without task type, once it is known (before `onStart`). */
+  onInferredTask?: (task: string) => void;
   /** Called once the request is accepted and recorded, before any provider call. */
   onStart?: () => void;
   /**
@@ -40,6 +42,8 @@ export interface Job {
   kind: RequestKind;
   dto: InferenceRequestDto;
   taskType: string;
+  /** The kind learned from the prompt of a request without task type, once accepted (`InferenceService.accept`); else null. */
+  inferredTask: string | null;
   /** Chat messages with context folded in; a completion served by a chat model uses these too. */
   messages: ChatMessage[];
   /** The completion prompt with context, for models with the completion capability. */

@@ -2,6 +2,7 @@ import { RequestTimer } from '../metrics/request-timer';
 import { SamplingParams } from '../providers/provider.types';
 import { DEFAULT_TASK_TYPE } from '../performance/task-types';
 import { defaultTemperature } from '../routing/ranking';
+import { CompletionRequestDto } from './dto/inference-request.dto';
 import { SamplingFieldsDto } from './dto/sampling-fields.dto';
 import { InferenceRequest } from './inference-request';
 import { RunningRequest } from './inference.repository';
@@ -25,6 +26,7 @@ export function toJob(request: QueuedRequest, timer: RequestTimer): Job {
     kind: request.kind,
     dto,
     taskType: dto.task_type ?? DEFAULT_TASK_TYPE,
+    inferredTask: null,
     messages,
     prompt,
     promptText: prompt ?? promptTextOf(messages),
@@ -74,16 +76,36 @@ function definedOnly<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
 
+/**
+ * What a request without task type is read as, to learn its kind: what the user asked (the last
+ * user message, or the prompt), not the system prompt or context items an application sends with
+ * every request.
+ */
+export function kindTextOf(job: Job): string {
+  if (job.kind === 'completion') return (job.dto as CompletionRequestDto).prompt;
+  return [...job.messages].reverse().find((m) => m.role === 'user')?.content ?? job.promptText;
+}
+
 /** The row a request starts with. */
 export function rowOf(job: Job, requestId: string, createdAt: Date): RunningRequest {
-  return { id: requestId, kind: job.kind, taskType: job.taskType, requestedModelId: job.dto.model_id ?? null, metadata: { ...job.dto.metadata }, createdAt };
+  return {
+    id: requestId,
+    kind: job.kind,
+    taskType: job.taskType,
+    inferredTask: job.inferredTask,
+    requestedModelId: job.dto.model_id ?? null,
+    metadata: { ...job.dto.metadata },
+    createdAt,
+  };
 }
 
 export function factsOf(job: Job, requestId: string): RequestFacts {
-  return { requestId, taskType: job.taskType, requestedModelId: job.dto.model_id ?? null, metadata: { ...job.dto.metadata } };
+  return { requestId, taskType: job.taskType, inferredTask: job.inferredTask, requestedModelId: job.dto.model_id ?? null, metadata: { ...job.dto.metadata } };
 }
 
 /** The same from a stored row, for requests finished by someone other than the code that started them. */
-export function factsOfRow(row: Pick<InferenceRequest, 'id' | 'taskType' | 'requestedModelId'> & { metadata?: RequestFacts['metadata'] }): RequestFacts {
-  return { requestId: row.id, taskType: row.taskType, requestedModelId: row.requestedModelId, metadata: { ...row.metadata } };
+export function factsOfRow(
+  row: Pick<InferenceRequest, 'id' | 'taskType' | 'requestedModelId'> & { inferredTask?: string | null; metadata?: RequestFacts['metadata'] },
+): RequestFacts {
+  return { requestId: row.id, taskType: row.taskType, inferredTask: row.inferredTask ?? null, requestedModelId: row.requestedModelId, metadata: { ...row.metadata } };
 }

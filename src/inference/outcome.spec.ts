@@ -6,7 +6,7 @@ import { FailedAttempt } from '../providers/provider-failure';
 import { GenerationResult } from '../providers/provider.types';
 import { answeredOutcome, cancelledWhileQueuedOutcome, failedOutcome, interruptedOutcome, rejectedOutcome, RequestFacts } from './outcome';
 
-const facts: RequestFacts = { requestId: 'req-1', taskType: 'code_generation', requestedModelId: 'gpt-x', metadata: { user_id: 'u-7' } };
+const facts: RequestFacts = { requestId: 'req-1', taskType: 'code_generation', inferredTask: null, requestedModelId: 'gpt-x', metadata: { user_id: 'u-7' } };
 const now = new Date('2026-12-04T10:00:00.000Z');
 const timing = { createdAt: new Date('2026-12-04T09:59:59.000Z'), latencyMs: 1000, now };
 

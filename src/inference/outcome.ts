@@ -32,6 +32,8 @@ export interface Usage {
 export interface RequestFacts {
   requestId: string;
   taskType: string;
+  /** The kind the request was routed as when it named no task type: its observations count there. */
+  inferredTask: string | null;
   requestedModelId: string | null;
   metadata: RequestMetadata;
 }
@@ -95,6 +97,7 @@ export function answeredOutcome(facts: RequestFacts, answer: Answer, attempts: F
       task_type: facts.taskType,
       ...(attempts.length > 0 && { failed_attempts: attempts }),
     },
+    ...(facts.inferredTask !== null && { routing: { inferred_task: facts.inferredTask } }),
   };
 
   const events = attemptEvents(facts.requestId, attempts, { answered: true, succeeded: !cancelled });
@@ -193,7 +196,7 @@ function nothingAnswered(status: Outcome['status'], error: Outcome['error'], lat
 
 /** A failed provider call counts against its model, with no quality signal; an answer counts for it. */
 function observation(facts: RequestFacts, modelId: string, success: boolean, quality: number | null, now: Date): NewObservation {
-  return { modelId, taskType: facts.taskType, source: 'automatic', requestId: facts.requestId, success, quality, weight: 1, observedAt: now };
+  return { modelId, taskType: facts.inferredTask ?? facts.taskType, source: 'automatic', requestId: facts.requestId, success, quality, weight: 1, observedAt: now };
 }
 
 /**

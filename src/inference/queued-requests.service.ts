@@ -73,6 +73,8 @@ export class QueuedRequestsService {
     try {
       const row = await this.requests.findById(requestId);
       if (!row || !(await this.requests.claimQueued(requestId, this.lease.id))) return;
+      // Its kind was learned when it was accepted; learning it again would count its prompt twice.
+      job.inferredTask = row.inferredTask;
       const started = this.clock.monotonicMs();
       const candidates = await this.inference.plan(job).catch(async (error: unknown) => {
         if (error instanceof DomainError) {

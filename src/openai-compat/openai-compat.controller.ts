@@ -5,6 +5,7 @@ import { Clock } from '../common/clock';
 import { toDomainError } from '../common/filters/to-domain-error';
 import { abortOnDisconnect } from '../common/http/abort-on-disconnect';
 import { IGNORED_PARAMS_HEADER, ignoredParamsHeader } from '../common/http/ignored-params';
+import { INFERRED_TASK_HEADER, inferredTaskHeader } from '../common/http/inferred-task';
 import { REQUEST_ID_HEADER, requestIdOf } from '../common/http/request-id.middleware';
 import { CompletionView } from '../inference/dto/completion.view';
 import { RunControl } from '../inference/inference.types';
@@ -65,6 +66,10 @@ const answerHeaders = {
   [MODEL_ID_HEADER]: { description: 'The model that answered (not on streams: see the last chunks)', schema: { type: 'string' } },
   [ESTIMATED_COST_HEADER]: { description: 'Estimated cost in USD (not on streams: see the usage chunk)', schema: { type: 'string' } },
   [IGNORED_PARAMS_HEADER]: { description: 'Hints the answering provider did not get, comma-separated and sorted (streams too)', schema: { type: 'string' } },
+  [INFERRED_TASK_HEADER]: {
+    description: "The kind learned from the prompt of a request without task type (model 'auto', no X-Task-Type), e.g. kind-07 (streams too)",
+    schema: { type: 'string' },
+  },
 };
 
 const FIELDS_DESCRIPTION =
@@ -183,7 +188,12 @@ export class OpenAiCompatController {
 
 /** A stream's headers go out with its first chunk, after the answering model is called, so its header is exact too. */
 function controlFor(response: Response): RunControl {
-  return { requestId: requestIdOf(response)!, signal: abortOnDisconnect(response), onIgnoredParams: ignoredParamsHeader(response) };
+  return {
+    requestId: requestIdOf(response)!,
+    signal: abortOnDisconnect(response),
+    onIgnoredParams: ignoredParamsHeader(response),
+    onInferredTask: inferredTaskHeader(response),
+  };
 }
 
 function sendAnswer<T>(response: Response, view: CompletionView, toOpenAi: (view: CompletionView) => T): void {

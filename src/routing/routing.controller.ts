@@ -2,6 +2,7 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrorResponses } from '../common/swagger/api-error-responses';
 import { RoutingPreviewQueryDto, RoutingPreviewView, toRoutingPreviewView } from './dto/routing-preview.dto';
+import { PromptKindListView, toPromptKindListView } from './dto/prompt-kinds.dto';
 import { RoutingService } from './routing.service';
 
 @ApiTags('routing')
@@ -21,5 +22,17 @@ export class RoutingController {
   @ApiErrorResponses(400)
   async preview(@Query() query: RoutingPreviewQueryDto): Promise<RoutingPreviewView> {
     return toRoutingPreviewView(await this.routing.preview(query.task_type));
+  }
+
+  @Get('kinds')
+  @ApiOperation({
+    summary: 'The kinds of requests learned from prompts without a task type, with their current winners',
+    description:
+      'A request without task_type is routed as the kind its prompt is nearest to (docs/routing.md). Each kind is listed with a hint ' +
+      '(words that set it apart), how many requests it took, and the model routing selects for it now; `GET /api/models/routing?task_type=<kind>` ranks its candidates.',
+  })
+  @ApiOkResponse({ type: PromptKindListView })
+  async kinds(): Promise<PromptKindListView> {
+    return toPromptKindListView(await this.routing.learnedKinds());
   }
 }

@@ -11,6 +11,7 @@ import { PromptTokens } from '../providers/prompt-tokens';
 import { ProviderTarget } from '../providers/provider.types';
 import { ProvidersService } from '../providers/providers.service';
 import { CircuitBreaker } from '../circuit-breaker/circuit-breaker';
+import { KindSummary, PromptKindsService } from './prompt-kinds.service';
 import { RandomSource } from './random-source';
 import {
   Candidate,
@@ -48,6 +49,11 @@ export interface RoutingPreview {
   expectedTokens: { prompt: number; completion: number };
   candidates: PlannedCandidate[];
   rejected: Rejection[];
+}
+
+/** A kind learned from prompts, with the model routing selects for it now. */
+export interface LearnedKind extends KindSummary {
+  selectedModelId: string | null;
 }
 
 /** Per message, chat formats add a few tokens of framing. */
@@ -92,6 +98,7 @@ export class RoutingService {
     private readonly performance: PerformanceService,
     private readonly breaker: CircuitBreaker,
     private readonly random: RandomSource,
+    private readonly kinds: PromptKindsService,
   ) {
     this.exploration = config.routing.exploration;
     this.costWeight = config.routing.costWeight;
@@ -126,6 +133,13 @@ export class RoutingService {
     const mode: RankingMode = { exploration: 0, claimTrials: false };
     const { candidates, rejected } = await this.rankedCandidates(request, undefined, mode);
     return { taskType, policy: this.policyFor(request.needs, mode), expectedTokens: expectedTokens(request.needs), candidates, rejected };
+  }
+
+  /** The kinds learned from requests without a task type, each with its current winner (as `preview` ranks). */
+  async learnedKinds(): Promise<LearnedKind[]> {
+    const kinds: LearnedKind[] = [];
+    for (const kind of this.kinds.list()) kinds.push({ ...kind, selectedModelId: (await this.preview(kind.name)).candidates[0]?.model.id ?? null });
+    return kinds;
   }
 
   /**

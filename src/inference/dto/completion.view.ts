@@ -89,6 +89,16 @@ export class AlternativeView {
   finish_reason: FinishReason;
 }
 
+class RoutingView {
+  @ApiProperty({
+    example: 'kind-07',
+    description:
+      'The kind of request learned from the prompt of a request without task_type: the model was chosen, and the outcome and feedback count, for this kind ' +
+      '(GET /api/models/routing/kinds lists the kinds with their hints)',
+  })
+  inferred_task: string;
+}
+
 /** The SPEC's completion response, shared by `/completion` and `/chat`. */
 export class CompletionView {
   @ApiProperty({ example: 'a3c1e2f0-...', description: 'The request id: feedback and cancel take it' })
@@ -117,4 +127,7 @@ export class CompletionView {
 
   @ApiProperty({ type: ResponseMetadataView })
   metadata: ResponseMetadataView;
+
+  @ApiPropertyOptional({ type: RoutingView, description: 'How the request was routed; present when the request named no task_type and its kind was inferred' })
+  routing?: RoutingView;
 }

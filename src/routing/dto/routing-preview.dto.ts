@@ -5,9 +5,12 @@ import { meanScores } from '../../performance/scoring';
 import { successWeight, utilityOf } from '../ranking';
 import type { RoutingPreview } from '../routing.service';
 
+/** A caller's task type, or a kind learned from prompts (`kind-07`). */
+const TASK_TYPE_OR_KIND = new RegExp(`${IDENTIFIER.source}|^kind-\\d{2,3}$`);
+
 export class RoutingPreviewQueryDto {
-  @ApiProperty({ example: 'code_generation', description: 'The task type of the chat request to rank candidates for' })
-  @Matches(IDENTIFIER, { message: 'task_type must be a lower-case identifier (a-z, 0-9, _)' })
+  @ApiProperty({ example: 'code_generation', description: 'The task type of the chat request to rank candidates for, or a learned kind (kind-07)' })
+  @Matches(TASK_TYPE_OR_KIND, { message: 'task_type must be a lower-case identifier (a-z, 0-9, _) or a learned kind (kind-<nn>)' })
   task_type: string;
 }
 
