@@ -109,7 +109,10 @@ export class PerformanceService implements OnApplicationBootstrap, OnApplication
    */
   admitsTaskType(taskType: string): boolean {
     if (taskType === DEFAULT_TASK_TYPE) return true;
-    this.tracked ??= new Set([...this.scores.values()].map((row) => row.taskType).filter((type) => type !== ALL_TASKS && type !== DEFAULT_TASK_TYPE));
+    // Kinds learned from prompts are bounded by ROUTING_PROMPT_KINDS, not by this limit on callers' names.
+    this.tracked ??= new Set(
+      [...this.scores.values()].map((row) => row.taskType).filter((type) => type !== ALL_TASKS && type !== DEFAULT_TASK_TYPE && inferredTaskId(type) === null),
+    );
     if (this.tracked.has(taskType) || this.admitted.has(taskType)) return true;
     if (this.tracked.size + this.admitted.size >= this.config.requests.maxTaskTypes) return false;
     this.admitted.add(taskType);
