@@ -315,6 +315,10 @@ describe('performance page (/dashboard) in headless Chromium', () => {
       const failed = page.locator('#recent-rows tr[data-request-id="dash-failed-1"]');
       expect(await failed.textContent()).toMatch(/dash-failed-1.*failed.*provider_error/);
       expect(await page.textContent('#recent-rows tr[data-request-id="dash-fallback-1"]')).toMatch(/fallback.*flaky-giant → ace-coder.*server_error \(503\)/);
+
+      // Both requests named no task type: they were routed as the kind learned from their prompt.
+      const kind = await page.textContent('#kinds-rows tr[data-kind="kind-00"]');
+      expect(kind).toMatch(/^kind-00hello2/);
     });
 
     it('changes the view with the task type selector', async () => {

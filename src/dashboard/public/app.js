@@ -2,7 +2,7 @@
 
 /**
  * The performance page. It reads only the public JSON API (`/api/models`, `/api/models/performance`,
- * `/api/models/routing`, `/api/models/requests`) and renders it with plain DOM calls (text only,
+ * `/api/models/routing`, `/api/models/routing/kinds`, `/api/models/requests`) and renders it with plain DOM calls (text only,
  * never HTML from the API) and Chart.js. What is shown (task type, model, granularity) lives in
  * the URL, so a view can be linked. `body[data-state]` is `loading`, `ready` or `error`.
  */
@@ -105,10 +105,11 @@
     const range = VM.RANGES[state.granularity];
     const period = { time_range: range, granularity: state.granularity };
     try {
-      const [models, overview, recent] = await Promise.all([
+      const [models, overview, recent, kinds] = await Promise.all([
         api('/api/models'),
         api(`/api/models/performance?${new URLSearchParams(period)}`),
         api('/api/models/requests?limit=50'),
+        api('/api/models/routing/kinds'),
       ]);
       const taskType = state.taskType ?? VM.busiestTaskType(overview.models);
       const [report, routing] = await Promise.all([
@@ -123,6 +124,7 @@
         report: report.models,
         routing,
         recent: recent.requests,
+        kinds: kinds.kinds,
         coloured: VM.colouredModels(models.models, overview.models),
         loadedAt: new Date(),
       };
@@ -152,6 +154,7 @@
     renderRanking();
     renderCharts();
     renderModels();
+    renderKinds();
     renderRecent();
     byId('updated').textContent = `Updated ${data.loadedAt.toLocaleTimeString()}`;
   }
@@ -402,6 +405,24 @@
     ];
   }
 
+  /** Each learned kind with its hint and current winner; a click shows it as the task type. */
+  function renderKinds() {
+    byId('kinds-rows').replaceChildren(
+      ...(data.kinds.length > 0
+        ? data.kinds.map((k) =>
+            el(
+              'tr',
+              { dataset: { kind: k.task_type }, onclick: () => selectTaskType(k.task_type) },
+              el('td', null, el('code', null, k.task_type)),
+              el('td', null, k.hint.join(', ')),
+              el('td', { class: 'num' }, String(k.requests)),
+              el('td', null, k.selected_model_id ?? '—'),
+            ),
+          )
+        : [emptyRow(4, 'No requests without a task type yet.')]),
+    );
+  }
+
   function renderRecent() {
     const rows = state.modelId ? data.recent.filter((r) => VM.involves(r, state.modelId)) : data.recent;
     byId('recent-scope').textContent = state.modelId ? `involving ${state.modelId}` : 'all models, newest first';
@@ -442,6 +463,11 @@
 
   // ---- interaction ------------------------------------------------------------------------
 
+  function selectTaskType(taskType) {
+    state.taskType = taskType;
+    void load();
+  }
+
   function selectModel(modelId) {
     state.modelId = modelId;
     writeState();
@@ -449,10 +475,7 @@
   }
 
   function wire() {
-    byId('task-type').addEventListener('change', (event) => {
-      state.taskType = event.target.value;
-      void load();
-    });
+    byId('task-type').addEventListener('change', (event) => selectTaskType(event.target.value));
     byId('model').addEventListener('change', (event) => selectModel(event.target.value));
     for (const button of document.querySelectorAll('[data-granularity]')) {
       button.addEventListener('click', () => {

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, IsOptional, IsString, Matches } from 'class-validator';
-import { IDENTIFIER } from '../../common/validation/is-score-map';
+import { TASK_TYPE_OR_KIND, TASK_TYPE_OR_KIND_MESSAGE } from '../../common/validation/task-type';
 import { MODEL_ID_PATTERN } from '../../models/dto/register-model.dto';
 import { Granularity, GRANULARITIES } from '../rollup.repository';
 import { TIME_RANGE_PATTERN } from '../time-range';
@@ -14,7 +14,7 @@ export class PerformanceQueryDto {
 
   @ApiPropertyOptional({ example: 'code_generation', description: 'Narrows task_specific and trends to this task type' })
   @IsOptional()
-  @Matches(IDENTIFIER, { message: 'task_type must be a lower-case identifier (a-z, 0-9, _)' })
+  @Matches(TASK_TYPE_OR_KIND, { message: `task_type must be ${TASK_TYPE_OR_KIND_MESSAGE}` })
   task_type?: string;
 
   @ApiPropertyOptional({ example: '30d', default: '30d', description: '<n>h, <n>d, <n>w or <n>m (months)' })
@@ -101,7 +101,7 @@ export class ResetPerformanceDto {
   @ArrayMinSize(1)
   @ArrayMaxSize(100)
   @ArrayUnique()
-  @Matches(IDENTIFIER, { each: true, message: 'each task type must be a lower-case identifier (a-z, 0-9, _)' })
+  @Matches(TASK_TYPE_OR_KIND, { each: true, message: `each task type must be ${TASK_TYPE_OR_KIND_MESSAGE}` })
   task_types?: string[];
 }
 

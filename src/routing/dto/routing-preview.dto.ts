@@ -1,16 +1,13 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Matches } from 'class-validator';
-import { IDENTIFIER } from '../../common/validation/is-score-map';
+import { TASK_TYPE_OR_KIND, TASK_TYPE_OR_KIND_MESSAGE } from '../../common/validation/task-type';
 import { meanScores } from '../../performance/scoring';
 import { successWeight, utilityOf } from '../ranking';
 import type { RoutingPreview } from '../routing.service';
 
-/** A caller's task type, or a kind learned from prompts (`kind-07`). */
-const TASK_TYPE_OR_KIND = new RegExp(`${IDENTIFIER.source}|^kind-\\d{2,3}$`);
-
 export class RoutingPreviewQueryDto {
   @ApiProperty({ example: 'code_generation', description: 'The task type of the chat request to rank candidates for, or a learned kind (kind-07)' })
-  @Matches(TASK_TYPE_OR_KIND, { message: 'task_type must be a lower-case identifier (a-z, 0-9, _) or a learned kind (kind-<nn>)' })
+  @Matches(TASK_TYPE_OR_KIND, { message: `task_type must be ${TASK_TYPE_OR_KIND_MESSAGE}` })
   task_type: string;
 }
 
