@@ -3,8 +3,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 /**
  * Kinds of requests learned from the prompts of requests without a task type (docs/routing.md,
  * 'Requests without a task type'): per kind the sum of its prompts' feature vectors (a fixed
- * length), how many it took, and a bounded sketch of its frequent words for its hint. The ids are
- * bounded by the service (ROUTING kinds: at most 32 rows). A request keeps the kind it was
+ * length), how many it took, and a bounded sketch of its frequent words for its hint. The service
+ * keeps ids below ROUTING_PROMPT_KINDS (32 by default, at most 100). A request keeps the kind it was
  * routed as, so its automatic observation and later feedback count for that kind.
  */
 export class PromptKinds1795831500000 implements MigrationInterface {

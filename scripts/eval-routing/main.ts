@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promptChecks } from './prompt-report';
-import { formatPromptReport, promptSeedSpread, runPromptScenario } from './prompt-scenario';
+import { formatPromptReport, promptChecks } from './prompt-report';
+import { promptSeedSpread, runPromptScenario } from './prompt-scenario';
 import { PROMPT_SHORT_RUN } from './prompt-simulation';
 import { evaluate, formatReport } from './report';
 import { simulate } from './simulation';

@@ -1,4 +1,4 @@
-import { formatPromptReport, promptChecks, PromptRunReport, reportPromptRun } from './prompt-report';
+import { promptChecks, PromptRunReport, reportPromptRun } from './prompt-report';
 import { PROMPT_SHORT_RUN, PromptMode, PromptRunOptions, simulatePrompts } from './prompt-simulation';
 
 export const FEEDBACK_RATES = [1, 0.2] as const;
@@ -47,7 +47,5 @@ export async function promptSeedSpread(seeds: number[], requests: number, settin
   lines.push(`${passed} of ${seeds.length} seeds passed every check.`);
   return lines.join('\n');
 }
-
-export { formatPromptReport };
 
 const share = (x: number) => `${(100 * x).toFixed(1)}%`;

@@ -205,12 +205,14 @@ export class PerformanceService implements OnApplicationBootstrap, OnApplication
 
   /**
    * Where a task type's scores start: its registered baseline; for a kind learned from prompts,
-   * which no operator could register, the model's overall scores (what is known of it across
-   * every kind of request), worth what its baseline would be.
+   * which no operator could register, the quality comes from the model's overall score (what is
+   * known of it across every kind of request), worth what its baseline would be. The success
+   * prior stays the usual one: the overall success rate already holds the kind's own failures,
+   * which its evidence counts.
    */
   private priorFor(model: ModelEntity, taskType: string): PriorScores {
     const baseline = baselineScores(model, taskType);
-    return inferredTaskId(taskType) === null ? baseline : { ...this.scoresFor(model, ALL_TASKS), qualityWeight: baseline.qualityWeight };
+    return inferredTaskId(taskType) === null ? baseline : { ...baseline, quality: this.scoresFor(model, ALL_TASKS).quality };
   }
 
   private markStale(modelIds: string[]): void {
