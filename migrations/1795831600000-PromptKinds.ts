@@ -7,8 +7,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * keeps ids below ROUTING_PROMPT_KINDS (32 by default, at most 100). A request keeps the kind it was
  * routed as, so its automatic observation and later feedback count for that kind.
  */
-export class PromptKinds1795831500000 implements MigrationInterface {
-  name = 'PromptKinds1795831500000';
+export class PromptKinds1795831600000 implements MigrationInterface {
+  name = 'PromptKinds1795831600000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`
