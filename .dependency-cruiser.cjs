@@ -8,7 +8,7 @@ const LAYERS = [
   ['config'],
   ['common'],
   ['database', 'redis', 'queue'],
-  ['circuit-breaker', 'instances', 'events', 'providers'],
+  ['circuit-breaker', 'instances', 'events', 'providers', 'access'],
   ['models'],
   ['performance', 'metrics'],
   ['routing'],

@@ -1,3 +1,4 @@
+import { Caller, ownerKeyOf } from '../access/client-key';
 import { RequestTimer } from '../metrics/request-timer';
 import { SamplingParams } from '../providers/provider.types';
 import { DEFAULT_TASK_TYPE } from '../performance/task-types';
@@ -74,9 +75,17 @@ function definedOnly<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
 
-/** The row a request starts with. */
-export function rowOf(job: Job, requestId: string, createdAt: Date): RunningRequest {
-  return { id: requestId, kind: job.kind, taskType: job.taskType, requestedModelId: job.dto.model_id ?? null, metadata: { ...job.dto.metadata }, createdAt };
+/** The row a request starts with, owned by the caller's key. */
+export function rowOf(job: Job, requestId: string, createdAt: Date, caller: Caller): RunningRequest {
+  return {
+    id: requestId,
+    kind: job.kind,
+    taskType: job.taskType,
+    requestedModelId: job.dto.model_id ?? null,
+    metadata: { ...job.dto.metadata },
+    createdAt,
+    clientKey: ownerKeyOf(caller),
+  };
 }
 
 export function factsOf(job: Job, requestId: string): RequestFacts {
