@@ -13,7 +13,7 @@ const LAYERS = [
   ['performance', 'metrics'],
   ['routing'],
   ['inference', 'embeddings'],
-  ['feedback', 'health', 'dashboard', 'retention'],
+  ['feedback', 'health', 'dashboard', 'retention', 'spend'],
   ['openai-compat', 'admin'],
   // Anthropic's API reuses the routing headers and error messages of OpenAI's.
   ['anthropic-compat'],

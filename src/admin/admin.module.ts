@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AccessModule } from '../access/access.module';
+import { SpendModule } from '../spend/spend.module';
 import { InferenceModule } from '../inference/inference.module';
 import { ModelsModule } from '../models/models.module';
 import { PerformanceModule } from '../performance/performance.module';
@@ -9,7 +10,7 @@ import { ClientKeysController } from './client-keys.controller';
 import { ModelAliasesController } from './model-aliases.controller';
 
 @Module({
-  imports: [AccessModule, ModelsModule, PerformanceModule, InferenceModule],
+  imports: [AccessModule, SpendModule, ModelsModule, PerformanceModule, InferenceModule],
   controllers: [AdminController, ModelAliasesController, ClientKeysController],
   providers: [AdminTokenGuard],
 })

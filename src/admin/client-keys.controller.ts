@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ClientKey, KeyOwner } from '../access/client-key';
 import { ClientKeysService } from '../access/client-keys.service';
@@ -13,18 +13,23 @@ import {
   UpdateClientKeyDto,
 } from '../access/dto/client-key.dto';
 import { ApiErrorResponses } from '../common/swagger/api-error-responses';
+import { SpendQueryDto, SpendReportView } from '../spend/dto/spend.dto';
+import { SpendService } from '../spend/spend.service';
 import { AdminTokenGuard } from './admin-token.guard';
 
-/** Client keys (docs/keys.md): the secret is in the answer of create and rotate only. */
+/** Client keys and their spend (docs/keys.md): a key's secret is in the answer of create and rotate only. */
 @ApiTags('admin')
 @ApiBearerAuth()
 @UseGuards(AdminTokenGuard)
 @ApiErrorResponses(401, 403, 415)
-@Controller('api/admin/keys')
+@Controller('api/admin')
 export class ClientKeysController {
-  constructor(private readonly keys: ClientKeysService) {}
+  constructor(
+    private readonly keys: ClientKeysService,
+    private readonly spend: SpendService,
+  ) {}
 
-  @Post()
+  @Post('keys')
   @ApiOperation({ summary: 'Create a client key; the answer holds its secret, shown this once' })
   @ApiOkResponse({ type: NewClientKeyView })
   @ApiErrorResponses(400)
@@ -33,14 +38,14 @@ export class ClientKeysController {
     return { ...toClientKeyView(key), key: secret };
   }
 
-  @Get()
+  @Get('keys')
   @ApiOperation({ summary: 'List the client keys, oldest first (no secrets)' })
   @ApiOkResponse({ type: ClientKeyListView })
   async list(): Promise<ClientKeyListView> {
     return { keys: (await this.keys.list()).map(toClientKeyView) };
   }
 
-  @Get(':id')
+  @Get('keys/:id')
   @ApiOperation({ summary: 'One client key (no secret)' })
   @ApiOkResponse({ type: ClientKeyView })
   @ApiErrorResponses(400, 404)
@@ -48,7 +53,7 @@ export class ClientKeysController {
     return toClientKeyView(await this.keys.get(id));
   }
 
-  @Patch(':id')
+  @Patch('keys/:id')
   @ApiOperation({ summary: 'Change a key: each field given replaces the stored one (null clears it); every instance applies it at once' })
   @ApiOkResponse({ type: ClientKeyView })
   @ApiErrorResponses(400, 404)
@@ -57,7 +62,7 @@ export class ClientKeysController {
     return toClientKeyView(await this.keys.update(id, settingsOf(dto, current)));
   }
 
-  @Delete(':id')
+  @Delete('keys/:id')
   @HttpCode(200)
   @ApiOperation({ summary: 'Revoke a key: every instance refuses it (401) from the next request on; its requests and spend stay' })
   @ApiOkResponse({ type: ClientKeyView })
@@ -66,7 +71,7 @@ export class ClientKeysController {
     return toClientKeyView(await this.keys.revoke(id));
   }
 
-  @Post(':id/rotate')
+  @Post('keys/:id/rotate')
   @HttpCode(200)
   @ApiOperation({ summary: 'Give a key a new secret (shown this once); the old one stops working at once. Requests, spend and limits stay with the key' })
   @ApiOkResponse({ type: NewClientKeyView })
@@ -74,6 +79,14 @@ export class ClientKeysController {
   async rotate(@Param() { id }: ClientKeyPathDto): Promise<NewClientKeyView> {
     const { key, secret } = await this.keys.rotate(id);
     return { ...toClientKeyView(key), key: secret };
+  }
+
+  @Get('spend')
+  @ApiOperation({ summary: 'Spend of every key, grouped by key, team, project, user, model or task type' })
+  @ApiOkResponse({ type: SpendReportView })
+  @ApiErrorResponses(400)
+  spendReport(@Query() query: SpendQueryDto): Promise<SpendReportView> {
+    return this.spend.report(query, { kind: 'admin' });
   }
 }
 

@@ -1,3 +1,4 @@
+import Redis from 'ioredis';
 import OpenAI from 'openai';
 import { registerModel } from '../support/factories';
 import { FakeServer, startFakeOpenAi } from '../support/fake-openai';
@@ -157,6 +158,31 @@ describe('client keys, ownership and limits', () => {
     const largestReservation = ((Buffer.byteLength(prompt) + 16) * 0.001 + 500 * 0.002) / 1000;
     expect(spent).toBeLessThanOrEqual(0.05 + largestReservation);
     expect(spent).toBeGreaterThan(0.05 - 2 * largestReservation);
+
+    // The spend reports agree with the rows: the operator's, by key, and the key's own.
+    const report = await request(two.baseUrl, 'GET', '/api/admin/spend?group_by=key&time_range=1d', { headers: admin });
+    expect(report.body.lines.find((line: { group: string }) => line.group === id)).toMatchObject({ name: 'budget-5c', requests: answered, cost: expect.closeTo(spent, 9) });
+    const own = await request(one.baseUrl, 'GET', '/api/models/spend?group_by=model', { headers: { authorization: `Bearer ${key}` } });
+    expect(own.body).toMatchObject({ group_by: 'model', lines: [{ group: 'keyed-gpt', requests: answered, prompt_tokens: answered * 1000, completion_tokens: answered * 500 }] });
+    expect(own.body.total_cost).toBeCloseTo(spent, 9);
+  });
+
+  it('settles streamed requests too, and counts on from Postgres when Redis lost a period\'s counters', async () => {
+    const { id, key } = await createKey({ name: 'streamer', limits: { budget_usd: { daily: 1 } } });
+    openai.behave('keyed-gpt', { text: 'Streamed answer.', usage: { input: 1000, output: 500 } });
+    const client = new OpenAI({ baseURL: `${one.baseUrl}/v1`, apiKey: key, maxRetries: 0 });
+    const stream = await client.chat.completions.create({ model: 'keyed-gpt', stream: true, max_tokens: 600, messages: [{ role: 'user', content: 'word '.repeat(240) }] });
+    for await (const chunk of stream) void chunk;
+
+    const redis = new Redis({ ...one.config.redis });
+    const hash = `${one.config.redisKeyPrefix}:limits:${id}:budget:day:${new Date().toISOString().slice(0, 10)}`;
+    expect(await redis.hgetall(hash)).toEqual({ spent: String(0.002 * 1e9), reserved: '0' });
+
+    await redis.del(hash);
+    expect((await chat(two, key)).status).toBe(200);
+    const [{ recorded }] = await one.sql.query(`SELECT (sum(cost) * 1e9)::bigint::text AS recorded FROM inference_requests WHERE client_key = $1`, [id]);
+    expect(await redis.hget(hash, 'spent')).toBe(recorded);
+    await redis.quit();
   });
 
   it('stops a revoked key on both instances within a second, and rotation retires the old secret at once', async () => {
