@@ -30,6 +30,7 @@ export class ClientKeysController {
   ) {}
 
   @Post('keys')
+  @HttpCode(200)
   @ApiOperation({ summary: 'Create a client key; the answer holds its secret, shown this once' })
   @ApiOkResponse({ type: NewClientKeyView })
   @ApiErrorResponses(400)
