@@ -21,7 +21,7 @@ export default tseslint.config(
     languageOptions: {
       sourceType: 'script',
       globals: {
-        globalThis: 'readonly', window: 'readonly', document: 'readonly', location: 'readonly', history: 'readonly',
+        globalThis: 'readonly', window: 'readonly', document: 'readonly', sessionStorage: 'readonly', location: 'readonly', history: 'readonly',
         fetch: 'readonly', URLSearchParams: 'readonly', Node: 'readonly', setInterval: 'readonly', console: 'readonly',
       },
     },

@@ -18,6 +18,7 @@ import { PerformanceModule } from './performance/performance.module';
 import { QueueModule } from './queue/queue.module';
 import { RedisModule } from './redis/redis.module';
 import { RetentionModule } from './retention/retention.module';
+import { SpendModule } from './spend/spend.module';
 
 @Module({})
 export class AppModule {
@@ -39,6 +40,7 @@ export class AppModule {
         FeedbackModule,
         PerformanceModule,
         RetentionModule,
+        SpendModule,
         AdminModule,
         OpenAiCompatModule,
         AnthropicCompatModule,

@@ -1,5 +1,5 @@
 import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
-import { ClientApiKeyGuard } from '../common/http/client-api-key.guard';
+import { AccessModule } from '../access/access.module';
 import { RequestIdMiddleware } from '../common/http/request-id.middleware';
 import { InferenceModule } from '../inference/inference.module';
 import { ModelsModule } from '../models/models.module';
@@ -9,9 +9,9 @@ import { MessagesService } from './messages.service';
 
 /** `/v1/messages`: Anthropic's Messages API over the service's own lifecycle. */
 @Module({
-  imports: [InferenceModule, ModelsModule, ProvidersModule],
+  imports: [AccessModule, InferenceModule, ModelsModule, ProvidersModule],
   controllers: [MessagesController],
-  providers: [MessagesService, ClientApiKeyGuard],
+  providers: [MessagesService],
 })
 export class AnthropicCompatModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {

@@ -3,7 +3,8 @@ import { ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags }
 import type { Request, Response } from 'express';
 import { toDomainError } from '../common/filters/to-domain-error';
 import { abortOnDisconnect } from '../common/http/abort-on-disconnect';
-import { ClientApiKeyGuard } from '../common/http/client-api-key.guard';
+import { Caller } from '../access/client-key';
+import { CallerOf, ClientAuthGuard } from '../access/client-auth.guard';
 import { ignoredParamsHeader } from '../common/http/ignored-params';
 import { inferredTaskHeader } from '../common/http/inferred-task';
 import { requestIdOf } from '../common/http/request-id.middleware';
@@ -30,7 +31,7 @@ const DESCRIPTION =
 /** `/v1/messages` and `/v1/messages/count_tokens`, Anthropic's wire format (docs/api.md). */
 @ApiTags('anthropic-compatible')
 @ApiHeader({ name: 'x-api-key', required: false, description: 'A client key (or Authorization: Bearer)' })
-@UseGuards(ClientApiKeyGuard)
+@UseGuards(ClientAuthGuard)
 @Controller('v1/messages')
 export class MessagesController {
   private readonly logger = new Logger(MessagesController.name);
@@ -43,12 +44,19 @@ export class MessagesController {
   @ApiBody({ type: MessagesRequestDto })
   @ApiProduces('application/json', 'text/event-stream')
   @ApiOkResponse({ description: "Anthropic's Message, or its event stream" })
-  async create(@OpenAiBody() body: MessagesRequestDto, @RoutingHeaders() hints: RoutingHints, @Req() request: Request, @Res() response: Response): Promise<void> {
+  async create(
+    @OpenAiBody() body: MessagesRequestDto,
+    @RoutingHeaders() hints: RoutingHints,
+    @CallerOf() caller: Caller,
+    @Req() request: Request,
+    @Res() response: Response,
+  ): Promise<void> {
     const requestId = requestIdOf(response)!;
     response.setHeader(ANTHROPIC_REQUEST_ID_HEADER, requestId);
     const run = (control: RunControl) => this.messages.create(body, request.body as Record<string, unknown>, request.headers, hints, control);
     const control: RunControl = {
       requestId,
+      caller,
       signal: abortOnDisconnect(response),
       onIgnoredParams: ignoredParamsHeader(response),
       onInferredTask: inferredTaskHeader(response),

@@ -38,8 +38,15 @@ export interface AppConfig {
   shutdownGraceMs: number;
   /** Asynchronous requests each instance's worker runs at once. */
   asyncConcurrency: number;
-  /** Bearer keys accepted on the OpenAI-compatible `/v1` routes; empty leaves them open. The admin token is not one. */
+  /**
+   * Who may call `/api/models/*` and `/v1/*`: `off`, anyone (the development default); `keys`, a
+   * client key, a CLIENT_API_KEYS key or the admin token (docs/keys.md).
+   */
+  clientAuth: ClientAuth;
+  /** Static client keys (a bootstrap list beside the keys in Postgres): no owner, no limits. */
   clientApiKeys: string[];
+  /** What a key's limits do while Redis, which counts them for every instance, is unreachable. */
+  limitsWhenRedisDown: { rates: FailMode; budgets: FailMode };
   /** 32-byte AES-256-GCM key for provider secrets stored in the database. */
   encryptionKey: Buffer;
   /** True when no ENCRYPTION_KEY was given and the development key is in use. */
@@ -51,6 +58,10 @@ export interface AppConfig {
   metrics: MetricsSettings;
   retention: RetentionSettings;
 }
+
+export type ClientAuth = 'off' | 'keys';
+/** `open` lets requests through uncounted; `closed` refuses them (503). */
+export type FailMode = 'open' | 'closed';
 
 export interface RetentionSettings {
   /**
@@ -156,6 +167,7 @@ export function loadConfig(env: Env): AppConfig {
 
   const nodeEnv = read.oneOf('NODE_ENV', NODE_ENVS, 'development');
   const encryption = readEncryptionKey(read, nodeEnv);
+  const clientApiKeys = readClientApiKeys(read);
   const config: AppConfig = {
     nodeEnv,
     port: read.integer('PORT', 3000, 0, 65535),
@@ -173,7 +185,13 @@ export function loadConfig(env: Env): AppConfig {
     adminToken: read.optional('ADMIN_TOKEN', /^.{16,}$/, 'at least 16 characters'),
     shutdownGraceMs: read.integer('SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     asyncConcurrency: read.integer('ASYNC_CONCURRENCY', 4, 1, 1000),
-    clientApiKeys: readClientApiKeys(read),
+    clientApiKeys,
+    // Setting CLIENT_API_KEYS alone keeps meaning what it always did: clients need a key.
+    clientAuth: read.oneOf('CLIENT_AUTH', ['off', 'keys'] as const, clientApiKeys.length > 0 ? 'keys' : 'off'),
+    limitsWhenRedisDown: {
+      rates: read.oneOf('RATE_LIMITS_WHEN_REDIS_DOWN', ['open', 'closed'] as const, 'open'),
+      budgets: read.oneOf('BUDGETS_WHEN_REDIS_DOWN', ['open', 'closed'] as const, 'closed'),
+    },
     encryptionKey: encryption.key,
     usingDevelopmentEncryptionKey: encryption.isDevelopmentKey,
     providers: {
@@ -250,7 +268,7 @@ function readLocalModelPath(read: EnvReader): string | null {
   return value === 'none' ? null : value;
 }
 
-/** CLIENT_API_KEYS: comma-separated keys, each at least 16 characters; none given leaves `/v1` open. */
+/** CLIENT_API_KEYS: comma-separated keys, each at least 16 characters. */
 function readClientApiKeys(read: EnvReader): string[] {
   const keys = (read.optional('CLIENT_API_KEYS') ?? '')
     .split(',')

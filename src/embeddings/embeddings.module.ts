@@ -1,3 +1,4 @@
+import { AccessModule } from '../access/access.module';
 import { Module } from '@nestjs/common';
 import { ModelsModule } from '../models/models.module';
 import { ProvidersModule } from '../providers/providers.module';
@@ -5,7 +6,7 @@ import { EmbeddingsController } from './embeddings.controller';
 import { EmbeddingsService } from './embeddings.service';
 
 @Module({
-  imports: [ModelsModule, ProvidersModule],
+  imports: [AccessModule, ModelsModule, ProvidersModule],
   controllers: [EmbeddingsController],
   providers: [EmbeddingsService],
   exports: [EmbeddingsService],

@@ -1,3 +1,5 @@
+import { Caller } from '../access/client-key';
+import { assertMayUse, modelAllowed } from '../access/permissions';
 import { Injectable } from '@nestjs/common';
 import { DomainError, ModelCannotServe, ValidationFailed } from '../common/errors/domain-error';
 import { ErrorCode } from '../common/errors/error-code';
@@ -28,8 +30,10 @@ export class EmbeddingsService {
     private readonly metrics: MetricsService,
   ) {}
 
-  async embed(dto: EmbeddingsRequestDto, signal: AbortSignal): Promise<EmbeddingsResponseView> {
-    const { model, target } = await this.pick(dto.model_id);
+  /** Within the models and capabilities the caller's key may use. */
+  async embed(dto: EmbeddingsRequestDto, signal: AbortSignal, caller: Caller): Promise<EmbeddingsResponseView> {
+    assertMayUse(caller, [EMBEDDING], dto.model_id);
+    const { model, target } = await this.pick(dto.model_id, caller);
     const adapter = this.providers.adapter(model.provider);
     const providerShortens = dto.dimensions !== undefined && adapter.supportsDimensions;
 
@@ -59,7 +63,7 @@ export class EmbeddingsService {
   }
 
   /** The named model (404 unknown, 422 not an embedding model, 503 unavailable), else the cheapest available one. */
-  private async pick(modelId: string | undefined): Promise<{ model: ModelEntity; target: ProviderTarget }> {
+  private async pick(modelId: string | undefined, caller: Caller): Promise<{ model: ModelEntity; target: ProviderTarget }> {
     if (modelId !== undefined) {
       const model = await this.models.get(modelId);
       if (!model.capabilities.includes(EMBEDDING)) throw new ModelCannotServe(model.id, 'it has no embedding capability');
@@ -70,7 +74,7 @@ export class EmbeddingsService {
       return { model, target: resolution.target };
     }
 
-    const candidates = (await this.models.findWithCapability(EMBEDDING)).sort((a, b) => a.priceInput - b.priceInput || a.id.localeCompare(b.id));
+    const candidates = (await this.models.findWithCapability(EMBEDDING)).filter((model) => modelAllowed(caller, model.id)).sort((a, b) => a.priceInput - b.priceInput || a.id.localeCompare(b.id));
     for (const model of candidates) {
       const resolution = this.providers.resolve(model);
       if (resolution.available) return { model, target: resolution.target };

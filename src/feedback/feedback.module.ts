@@ -1,3 +1,4 @@
+import { AccessModule } from '../access/access.module';
 import { Module } from '@nestjs/common';
 import { EventsModule } from '../events/events.module';
 import { InferenceModule } from '../inference/inference.module';
@@ -8,7 +9,7 @@ import { FeedbackRepository } from './feedback.repository';
 import { FeedbackService } from './feedback.service';
 
 @Module({
-  imports: [InferenceModule, ModelsModule, PerformanceModule, EventsModule],
+  imports: [AccessModule, InferenceModule, ModelsModule, PerformanceModule, EventsModule],
   controllers: [FeedbackController],
   providers: [FeedbackService, FeedbackRepository],
 })

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { Caller, feedbackUserOf, mayAccess } from '../access/client-key';
 import { randomUUID } from 'node:crypto';
 import { Clock } from '../common/clock';
 import { DomainError } from '../common/errors/domain-error';
@@ -36,16 +37,16 @@ export class FeedbackService {
     private readonly clock: Clock,
   ) {}
 
-  async submit(dto: FeedbackRequestDto): Promise<FeedbackView> {
+  async submit(dto: FeedbackRequestDto, caller: Caller): Promise<FeedbackView> {
     const id = randomUUID();
     const createdAt = this.clock.now();
-    const userKey = dto.metadata?.user_id ?? ANONYMOUS;
+    const userKey = feedbackUserOf(caller, dto.metadata?.user_id) ?? ANONYMOUS;
     const qualityRating = dto.quality_rating ?? null;
     // The updated scores include every outcome recorded so far, the judged request's too.
     await this.performance.foldPending();
 
     const { request, scores } = await this.sql.transaction(async (tx) => {
-      const request = await this.judgedRequest(tx, dto.request_id);
+      const request = await this.judgedRequest(tx, dto.request_id, caller);
       const previous = await this.feedback.current(tx, request.id, userKey);
       const withdrawn = previous ? await this.performance.void(tx, previous.observationId) : [];
       const recorded = await this.performance.record(tx, [
@@ -113,9 +114,9 @@ export class FeedbackService {
    * while it has no outcome to judge yet (queued or running), or no model to judge (it ended
    * before any model was called: cancelled while queued, interrupted).
    */
-  private async judgedRequest(tx: TransactionQuery, requestId: string): Promise<JudgedRequest & { modelId: string }> {
+  private async judgedRequest(tx: TransactionQuery, requestId: string, caller: Caller): Promise<JudgedRequest & { modelId: string }> {
     const request = await this.feedback.lockRequest(tx, requestId);
-    if (!request) throw new DomainError(ErrorCode.NotFound, `Unknown request_id "${requestId}"`, { request_id: requestId });
+    if (!request || !mayAccess(caller, request.clientKey)) throw new DomainError(ErrorCode.NotFound, `Unknown request_id "${requestId}"`, { request_id: requestId });
     if (request.status === 'running' || request.status === 'queued') {
       throw new DomainError(ErrorCode.Conflict, `Request "${requestId}" is still ${request.status}`, { request_id: requestId });
     }

@@ -1,3 +1,4 @@
+import { Caller, mayAccess, OPEN_CALLER } from '../access/client-key';
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
 import { Clock } from '../common/clock';
@@ -63,9 +64,10 @@ export class CancellationService implements OnApplicationBootstrap, OnApplicatio
    * already completed or failed. A request already cancelled answers as cancelled: a second
    * cancel is harmless, and every instance answers the same command.
    */
-  async cancel(requestId: string): Promise<CancelResult> {
+  async cancel(requestId: string, caller: Caller = OPEN_CALLER): Promise<CancelResult> {
     const request = await this.requests.findById(requestId);
-    if (!request) throw new DomainError(ErrorCode.NotFound, `Unknown request_id "${requestId}"`, { request_id: requestId });
+    // Another key's request is as unknown as one that does not exist: ids cannot be probed.
+    if (!request || !mayAccess(caller, request.clientKey)) throw new DomainError(ErrorCode.NotFound, `Unknown request_id "${requestId}"`, { request_id: requestId });
     if (request.status === 'cancelled') return { request_id: requestId, status: 'cancelled' };
     if (request.status === 'queued' && (await this.queued.cancelQueued(requestId))) return { request_id: requestId, status: 'cancelled' };
     if (request.status !== 'running' && request.status !== 'queued') {

@@ -41,4 +41,6 @@ export interface InferenceRequest {
   completedAt: Date | null;
   /** The instance running the request (its lease: see InstanceLease); null while queued. */
   instanceId: string | null;
+  /** The client key the request belongs to (its id, never its secret); null when sent without one. */
+  clientKey: string | null;
 }

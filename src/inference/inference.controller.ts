@@ -1,4 +1,6 @@
-import { Body, Controller, Get, Headers, HttpCode, Logger, Param, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Logger, Param, Post, Res, UseGuards } from '@nestjs/common';
+import { Caller } from '../access/client-key';
+import { CallerOf, ClientAuthGuard } from '../access/client-auth.guard';
 import { ApiAcceptedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { ValidationFailed } from '../common/errors/domain-error';
@@ -8,10 +10,11 @@ import { IGNORED_PARAMS_HEADER, ignoredParamsHeader } from '../common/http/ignor
 import { REQUEST_ID_HEADER, requestIdOf } from '../common/http/request-id.middleware';
 import { SseStream } from '../common/http/sse';
 import { ApiErrorResponses } from '../common/swagger/api-error-responses';
-import { CancelPathDto } from './dto/cancel-request.dto';
+import { CancelPathDto, CancelResultView } from './dto/cancel-request.dto';
 import { CompletionView } from './dto/completion.view';
 import { QueuedView, RequestStatusView } from './dto/request-status.view';
 import { ChatRequestDto, CompletionRequestDto, InferenceRequestDto } from './dto/inference-request.dto';
+import { CancellationService, CancelResult } from './cancellation.service';
 import { InferenceService } from './inference.service';
 import { RunControl } from './inference.types';
 import { QueuedRequestsService } from './queued-requests.service';
@@ -47,13 +50,15 @@ const STREAM_DESCRIPTION =
 
 @ApiTags('inference')
 @ApiProduces('application/json', 'text/event-stream')
-@ApiErrorResponses(400, 404, 409, 422, 502, 503)
+@ApiErrorResponses(400, 401, 403, 404, 409, 422, 429, 502, 503)
+@UseGuards(ClientAuthGuard)
 @Controller('api/models')
 export class InferenceController {
   constructor(
     private readonly inference: InferenceService,
     private readonly queued: QueuedRequestsService,
     private readonly recent: RecentRequestsService,
+    private readonly cancellation: CancellationService,
   ) {}
 
   @Post('completion')
@@ -64,9 +69,14 @@ export class InferenceController {
   @ApiOkResponse({ type: CompletionView, headers: ignoredParamsHeaderDoc })
   @ApiAcceptedResponse({ type: QueuedView, description: 'Queued (Prefer: respond-async or "async": true)' })
   @ApiErrorResponses(415)
-  async completion(@Body() dto: CompletionRequestDto, @Headers('prefer') prefer: string | undefined, @Res() response: Response): Promise<void> {
-    if (wantsAsync(dto, prefer)) return accepted(response, await this.queued.enqueue({ kind: 'completion', dto }, requestIdOf(response)!));
-    await respond(dto, response, (control) => this.inference.completion(dto, control));
+  async completion(
+    @Body() dto: CompletionRequestDto,
+    @Headers('prefer') prefer: string | undefined,
+    @CallerOf() caller: Caller,
+    @Res() response: Response,
+  ): Promise<void> {
+    if (wantsAsync(dto, prefer)) return accepted(response, await this.queued.enqueue({ kind: 'completion', dto }, requestIdOf(response)!, caller));
+    await respond(dto, caller, response, (control) => this.inference.completion(dto, control));
   }
 
   @Post('chat')
@@ -77,16 +87,27 @@ export class InferenceController {
   @ApiOkResponse({ type: CompletionView, headers: ignoredParamsHeaderDoc })
   @ApiAcceptedResponse({ type: QueuedView, description: 'Queued (Prefer: respond-async or "async": true)' })
   @ApiErrorResponses(415)
-  async chat(@Body() dto: ChatRequestDto, @Headers('prefer') prefer: string | undefined, @Res() response: Response): Promise<void> {
-    if (wantsAsync(dto, prefer)) return accepted(response, await this.queued.enqueue({ kind: 'chat', dto }, requestIdOf(response)!));
-    await respond(dto, response, (control) => this.inference.chat(dto, control));
+  async chat(@Body() dto: ChatRequestDto, @Headers('prefer') prefer: string | undefined, @CallerOf() caller: Caller, @Res() response: Response): Promise<void> {
+    if (wantsAsync(dto, prefer)) return accepted(response, await this.queued.enqueue({ kind: 'chat', dto }, requestIdOf(response)!, caller));
+    await respond(dto, caller, response, (control) => this.inference.chat(dto, control));
   }
 
   @Get('requests/:id')
   @ApiOperation({ summary: 'Status of a request and, once finished, its response (for asynchronous requests)' })
   @ApiOkResponse({ type: RequestStatusView })
-  status(@Param() params: CancelPathDto): Promise<RequestStatusView> {
-    return this.recent.status(params.id);
+  status(@Param() params: CancelPathDto, @CallerOf() caller: Caller): Promise<RequestStatusView> {
+    return this.recent.status(params.id, caller);
+  }
+
+  @Post('requests/:id/cancel')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: "Cancel one of the caller's in-progress requests",
+    description: 'As `POST /api/admin/requests/{id}/cancel`, for the key the request belongs to (another key gets 404).',
+  })
+  @ApiOkResponse({ type: CancelResultView })
+  cancel(@Param() params: CancelPathDto, @CallerOf() caller: Caller): Promise<CancelResult> {
+    return this.cancellation.cancel(params.id, caller);
   }
 }
 
@@ -102,12 +123,12 @@ function accepted(response: Response, view: QueuedView): void {
 }
 
 /** Answers with JSON, or with an event stream when the request asks for one. */
-async function respond(dto: InferenceRequestDto, response: Response, run: (control: RunControl) => Promise<CompletionView>): Promise<void> {
+async function respond(dto: InferenceRequestDto, caller: Caller, response: Response, run: (control: RunControl) => Promise<CompletionView>): Promise<void> {
   const requestId = requestIdOf(response)!;
   const signal = abortOnDisconnect(response);
   const onIgnoredParams = ignoredParamsHeader(response);
   if (!dto.stream) {
-    response.status(200).json(await run({ requestId, signal, onIgnoredParams }));
+    response.status(200).json(await run({ requestId, caller, signal, onIgnoredParams }));
     return;
   }
 
@@ -115,6 +136,7 @@ async function respond(dto: InferenceRequestDto, response: Response, run: (contr
   try {
     const view = await run({
       requestId,
+      caller,
       signal,
       onIgnoredParams,
       onStart: () => sse.send('start', { request_id: requestId }),

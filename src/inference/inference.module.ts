@@ -1,3 +1,4 @@
+import { AccessModule } from '../access/access.module';
 import { BullModule } from '@nestjs/bullmq';
 import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { RequestIdMiddleware } from '../common/http/request-id.middleware';
@@ -21,7 +22,7 @@ import { RecentRequestsController } from './recent-requests.controller';
 import { RecentRequestsService } from './recent-requests.service';
 
 @Module({
-  imports: [
+  imports: [AccessModule, 
     RoutingModule,
     ProvidersModule,
     EventsModule,

@@ -6,8 +6,8 @@ import { isUniqueViolation } from '../database/pg-errors';
 import { Sql, SqlStep } from '../database/sql';
 import { InferenceRequest } from './inference-request';
 
-export type RunningRequest = Pick<InferenceRequest, 'id' | 'kind' | 'taskType' | 'inferredTask' | 'requestedModelId' | 'metadata' | 'createdAt'>;
-export type RequestOutcome = Omit<InferenceRequest, 'kind' | 'taskType' | 'inferredTask' | 'requestedModelId' | 'metadata' | 'createdAt' | 'instanceId'>;
+export type RunningRequest = Pick<InferenceRequest, 'id' | 'kind' | 'taskType' | 'inferredTask' | 'requestedModelId' | 'metadata' | 'createdAt' | 'clientKey'>;
+export type RequestOutcome = Omit<InferenceRequest, 'kind' | 'taskType' | 'inferredTask' | 'requestedModelId' | 'metadata' | 'createdAt' | 'instanceId' | 'clientKey'>;
 /** What the reclaimer needs of a request left behind, to finalize it and publish its event. */
 export type OrphanedRequest = Pick<InferenceRequest, 'id' | 'taskType' | 'requestedModelId' | 'instanceId'>;
 
@@ -25,9 +25,9 @@ export class InferenceRepository {
     const query = status === 'running' ? this.sql.queryUnflushed.bind(this.sql) : this.sql.query.bind(this.sql);
     try {
       await query(
-        `INSERT INTO inference_requests (id, kind, status, task_type, requested_model_id, metadata, created_at, instance_id, inferred_task)
-         VALUES ($1, $2, $7, $3, $4, $5, $6, $8, $9)`,
-        [request.id, request.kind, request.taskType, request.requestedModelId, toJsonb(request.metadata), request.createdAt, status, instanceId, request.inferredTask],
+        `INSERT INTO inference_requests (id, kind, status, task_type, requested_model_id, metadata, created_at, instance_id, client_key, inferred_task)
+         VALUES ($1, $2, $7, $3, $4, $5, $6, $8, $9, $10)`,
+        [request.id, request.kind, request.taskType, request.requestedModelId, toJsonb(request.metadata), request.createdAt, status, instanceId, request.clientKey, request.inferredTask],
       );
     } catch (error) {
       if (isUniqueViolation(error)) {
@@ -134,21 +134,22 @@ export class InferenceRepository {
   /**
    * The newest requests that failed (`failed`) or completed after a fallback (`fallback`: a
    * non-empty fallback trail), or both; served by `inference_requests_failures_fallbacks_idx`.
+   * `clientKey`: only that key's requests (undefined: everyone's).
    */
-  async findRecentFailuresAndFallbacks(outcome: RecentOutcome | undefined, limit: number): Promise<FailureOrFallback[]> {
+  async findRecentFailuresAndFallbacks(outcome: RecentOutcome | undefined, limit: number, clientKey?: string): Promise<FailureOrFallback[]> {
     const rows = await this.sql.query<RequestRecord>(
       `SELECT ${REQUEST_COLUMNS} FROM inference_requests
-        WHERE ${RECENT_OUTCOME_FILTERS[outcome ?? 'any']}
+        WHERE ${RECENT_OUTCOME_FILTERS[outcome ?? 'any']}${clientKey === undefined ? '' : ' AND client_key = $2'}
         ORDER BY created_at DESC, id DESC
         LIMIT $1`,
-      [limit],
+      clientKey === undefined ? [limit] : [limit, clientKey],
     );
     return rows.map(fromRequestRecord);
   }
 }
 
 const REQUEST_COLUMNS = `id, kind, status, task_type, inferred_task, requested_model_id, model_id, provider, attempts, prompt_tokens, completion_tokens,
-  total_tokens, cost, latency_ms, finish_reason, error, response, metadata, created_at, completed_at, instance_id`;
+  total_tokens, cost, latency_ms, finish_reason, error, response, metadata, created_at, completed_at, instance_id, client_key`;
 
 interface RequestRecord {
   id: string;
@@ -172,6 +173,7 @@ interface RequestRecord {
   created_at: Date;
   completed_at: Date | null;
   instance_id: string | null;
+  client_key: string | null;
 }
 
 function fromRequestRecord(r: RequestRecord): InferenceRequest {
@@ -197,6 +199,7 @@ function fromRequestRecord(r: RequestRecord): InferenceRequest {
     createdAt: r.created_at,
     completedAt: r.completed_at,
     instanceId: r.instance_id,
+    clientKey: r.client_key,
   };
 }
 

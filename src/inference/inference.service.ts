@@ -1,4 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { Caller } from '../access/client-key';
+import { LimitsService } from '../access/limits/limits.service';
+import { assertMayUse, modelAllowed } from '../access/permissions';
 import { Clock } from '../common/clock';
 import { DomainError, ValidationFailed } from '../common/errors/domain-error';
 import { ErrorCode } from '../common/errors/error-code';
@@ -22,6 +25,7 @@ import { InFlightRegistry } from './in-flight.registry';
 import { InferenceRepository } from './inference.repository';
 import { Job, NativeRequest, QueuedRequest, RunControl } from './inference.types';
 import { forward, nativeFor, Streamed } from './forwarding';
+import { reservationFor, usageOf } from './admission';
 import { factsOf, kindTextOf, rowOf, toJob } from './job';
 import { assertPromptSize } from './prompt';
 import { Outcome, Usage, answeredOutcome, failedOutcome } from './outcome';
@@ -55,6 +59,7 @@ export class InferenceService {
     private readonly inFlight: InFlightRegistry,
     private readonly lease: InstanceLease,
     private readonly metrics: MetricsService,
+    private readonly limits: LimitsService,
     private readonly clock: Clock,
   ) {}
 
@@ -72,22 +77,30 @@ export class InferenceService {
   }
 
   /**
-   * Whether a new request can be taken: its task type is tracked, or may be (MAX_TASK_TYPES), and
-   * some model can serve it. Returns the candidates, in order. A request without task type gets
-   * its kind here, once: it is routed as that kind, and its row keeps it for a queued run and for
-   * feedback.
+   * Whether a new request can be taken: its task type is tracked, or may be (MAX_TASK_TYPES), the
+   * caller's key may use what it needs, and some model can serve it. Returns the candidates, in
+   * order. A request without task type gets its kind here, once: it is routed as that kind, and its
+   * row keeps it for a queued run and for feedback.
    */
-  async accept(job: Job): Promise<PlannedCandidate[]> {
+  async accept(job: Job, caller: Caller): Promise<PlannedCandidate[]> {
     if (!this.performance.admitsTaskType(job.taskType)) {
       throw new ValidationFailed({
         task_type: [`"${job.taskType}" is new and this deployment already tracks its limit of task types (MAX_TASK_TYPES); use a known one`],
       });
     }
     if (job.dto.task_type === undefined) job.inferredTask = await this.kinds.kindOf(kindTextOf(job));
-    return this.plan(job);
+    return this.plan(job, caller);
   }
 
-  async plan(job: Job): Promise<PlannedCandidate[]> {
+  /** The candidates, in order, among the models the caller's key may use. */
+  async plan(job: Job, caller: Caller): Promise<PlannedCandidate[]> {
+    assertMayUse(caller, [job.kind, ...job.capabilities, ...(job.dto.requirements?.capabilities ?? [])], job.dto.model_id);
+    const candidates = (await this.planAny(job)).filter((candidate) => modelAllowed(caller, candidate.model.id));
+    if (candidates.length === 0) throw new DomainError(ErrorCode.Forbidden, 'This API key may use none of the models that can serve this request');
+    return candidates;
+  }
+
+  private async planAny(job: Job): Promise<PlannedCandidate[]> {
     assertPromptSize(job.kind === 'chat' ? 'messages' : 'prompt', job.promptText, this.config.maxPromptChars);
     return await this.routing.plan({
       modelId: job.dto.model_id,
@@ -133,20 +146,24 @@ export class InferenceService {
 
   private async run(job: Job, control: RunControl): Promise<CompletionView> {
     if (control.onDelta && job.choices > 1) throw new ValidationFailed({ n: ['n above 1 cannot be streamed by this gateway: ask for one choice, or for several without stream'] });
-    const candidates = await this.accept(job);
+    const candidates = await this.accept(job, control.caller);
     if (job.inferredTask !== null) control.onInferredTask?.(job.inferredTask);
+    const admission = await this.limits.admit(control.caller, reservationFor(job, candidates, control.requestId));
     const createdAt = this.clock.now();
     const started = this.clock.monotonicMs();
     // Registered before the row exists, so a cancel that follows the row's creation always finds it.
     const flight = this.inFlight.start(control.requestId, control.signal);
+    let view: CompletionView | null = null;
     try {
-      await this.requests.insert(rowOf(job, control.requestId, createdAt), 'running', this.lease.id);
+      await this.requests.insert(rowOf(job, control.requestId, createdAt, control.caller), 'running', this.lease.id);
       // A stream's headers go out with its start, before the answering model is known: they name what any candidate would ignore.
       control.onIgnoredParams?.(unionOf(candidates.map((candidate) => ignoredFor(candidate, job))));
       control.onStart?.();
-      return await this.execute(job, { ...control, signal: flight.signal }, candidates, createdAt, started);
+      view = await this.execute(job, { ...control, signal: flight.signal }, candidates, createdAt, started);
+      return view;
     } finally {
       flight.finish();
+      await admission.settle(usageOf(view));
     }
   }
 

@@ -1,3 +1,4 @@
+import type { Caller } from '../access/client-key';
 import type { RequestTimer } from '../metrics/request-timer';
 import type { AnswerParams } from '../providers/generation-params';
 import type { ChatMessage, ResponseFormat, ToolCallDelta, SamplingParams, ToolChoice, ToolDefinition } from '../providers/provider.types';
@@ -8,6 +9,8 @@ import type { RequestKind } from './inference-request';
 /** How the caller takes part in one request. */
 export interface RunControl {
   requestId: string;
+  /** Who sent it: the request belongs to their key, within its permissions and limits. */
+  caller: Caller;
   /** Aborts the provider call (client gone, or a cancel command). */
   signal: AbortSignal;
   /** Streams content deltas as they arrive; without it the provider is called without streaming. */

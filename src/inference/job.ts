@@ -1,3 +1,4 @@
+import { Caller, ownerKeyOf } from '../access/client-key';
 import { RequestTimer } from '../metrics/request-timer';
 import { SamplingParams } from '../providers/provider.types';
 import { DEFAULT_TASK_TYPE } from '../performance/task-types';
@@ -86,8 +87,8 @@ export function kindTextOf(job: Job): string {
   return [...job.messages].reverse().find((m) => m.role === 'user')?.content ?? job.promptText;
 }
 
-/** The row a request starts with. */
-export function rowOf(job: Job, requestId: string, createdAt: Date): RunningRequest {
+/** The row a request starts with, owned by the caller's key. */
+export function rowOf(job: Job, requestId: string, createdAt: Date, caller: Caller): RunningRequest {
   return {
     id: requestId,
     kind: job.kind,
@@ -96,6 +97,7 @@ export function rowOf(job: Job, requestId: string, createdAt: Date): RunningRequ
     requestedModelId: job.dto.model_id ?? null,
     metadata: { ...job.dto.metadata },
     createdAt,
+    clientKey: ownerKeyOf(caller),
   };
 }
 

@@ -1,5 +1,8 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
+import { Caller } from '../access/client-key';
+import { ClientKeysService } from '../access/client-keys.service';
+import { LimitsService } from '../access/limits/limits.service';
 import { Queue } from 'bullmq';
 import { Clock } from '../common/clock';
 import { DomainError } from '../common/errors/domain-error';
@@ -10,7 +13,9 @@ import { QueuedView } from './dto/request-status.view';
 import { InFlightRegistry } from './in-flight.registry';
 import { InferenceRepository } from './inference.repository';
 import { InferenceService } from './inference.service';
-import { QueuedJob, QueuedRequest } from './inference.types';
+import { Job, QueuedJob, QueuedRequest } from './inference.types';
+import { reservationFor, usageOf } from './admission';
+import { CompletionView } from './dto/completion.view';
 import { factsOf, factsOfRow, rowOf } from './job';
 import { cancelledWhileQueuedOutcome, rejectedOutcome } from './outcome';
 import { OutcomeRecorder } from './outcome-recorder.service';
@@ -36,6 +41,8 @@ export class QueuedRequestsService {
     private readonly inFlight: InFlightRegistry,
     private readonly lease: InstanceLease,
     @InjectQueue(QueueName.Inference) private readonly queue: Queue<QueuedJob>,
+    private readonly keys: ClientKeysService,
+    private readonly limits: LimitsService,
     private readonly clock: Clock,
   ) {}
 
@@ -43,12 +50,13 @@ export class QueuedRequestsService {
    * Accepts a request to run later (202). Routing is checked now, so a request no model can serve
    * is refused at once rather than failing in the queue. A request the queue does not take is
    * refused (503) and its row removed; a row left behind even so has no job, and is reclaimed.
+   * The key's limits apply when the request runs.
    */
-  async enqueue(request: QueuedRequest, requestId: string): Promise<QueuedView> {
+  async enqueue(request: QueuedRequest, requestId: string, caller: Caller): Promise<QueuedView> {
     const job = this.inference.jobFor(request);
-    await this.inference.accept(job);
+    await this.inference.accept(job, caller);
     const createdAt = this.clock.now();
-    await this.requests.insert(rowOf(job, requestId, createdAt), 'queued', null);
+    await this.requests.insert(rowOf(job, requestId, createdAt, caller), 'queued', null);
     const options = { jobId: requestId, attempts: ASYNC_ATTEMPTS, backoff: { type: 'exponential', delay: ASYNC_RETRY_DELAY_MS }, removeOnComplete: 1000, removeOnFail: 1000 };
     try {
       await withTimeout(this.queue.add(JobName.Infer, { requestId, request }, options), ENQUEUE_TIMEOUT_MS);
@@ -62,7 +70,8 @@ export class QueuedRequestsService {
 
   /**
    * Runs a queued request (from the worker). Does nothing when it was cancelled while queued or is
-   * run elsewhere; its outcome, failures included, is recorded like any other request's. When
+   * run elsewhere; its outcome, failures included, is recorded like any other request's (a key
+   * revoked since, or a limit it would pass, too: as its failure). When
    * every candidate failed with retryable errors and `mayRetry`, the request goes back to `queued`
    * and the job fails, so BullMQ tries it again after a backoff.
    */
@@ -76,14 +85,19 @@ export class QueuedRequestsService {
       // Its kind was learned when it was accepted; learning it again would count its prompt twice.
       job.inferredTask = row.inferredTask;
       const started = this.clock.monotonicMs();
-      const candidates = await this.inference.plan(job).catch(async (error: unknown) => {
+      const { caller, candidates, admission } = await this.admit(job, requestId, row.clientKey).catch(async (error: unknown) => {
         if (error instanceof DomainError) {
           const outcome = rejectedOutcome(factsOf(job, requestId), error, Math.round(this.clock.monotonicMs() - started));
           await this.recorder.record({ requestId, taskType: job.taskType, timer: job.timer }, 'running', outcome);
         }
         throw error;
       });
-      await this.inference.execute(job, { requestId, signal: flight.signal }, candidates, row.createdAt, started);
+      let view: CompletionView | null = null;
+      try {
+        view = await this.inference.execute(job, { requestId, caller, signal: flight.signal }, candidates, row.createdAt, started);
+      } finally {
+        await admission.settle(usageOf(view));
+      }
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
       // Every candidate was unavailable for now: worth another try later, unless out of tries.
@@ -95,6 +109,14 @@ export class QueuedRequestsService {
     } finally {
       flight.finish();
     }
+  }
+
+  /** The request's caller, its candidates now, and its hold on the key's limits. */
+  private async admit(job: Job, requestId: string, clientKey: string | null) {
+    const caller = await this.keys.callerFor(clientKey);
+    const candidates = await this.inference.plan(job, caller);
+    const admission = await this.limits.admit(caller, reservationFor(job, candidates, requestId));
+    return { caller, candidates, admission };
   }
 
   /** Cancels a request still waiting in the queue: recorded as cancelled, never sent to a provider. False when it has left the queue. */

@@ -1,10 +1,12 @@
-import { Controller, Get, Query } from '@nestjs/common';
+import { Controller, Get, Query, UseGuards } from '@nestjs/common';
+import { ClientAuthGuard } from '../access/client-auth.guard';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrorResponses } from '../common/swagger/api-error-responses';
 import { ListModelsQueryDto, ModelListView } from './dto/model.dto';
 import { ModelsService } from './models.service';
 
 @ApiTags('models')
+@UseGuards(ClientAuthGuard)
 @Controller('api/models')
 export class ModelsController {
   constructor(private readonly models: ModelsService) {}

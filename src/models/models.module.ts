@@ -1,3 +1,4 @@
+import { AccessModule } from '../access/access.module';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ProvidersModule } from '../providers/providers.module';
@@ -11,7 +12,7 @@ import { ModelsRepository } from './models.repository';
 import { ModelsService } from './models.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([ModelEntity]), ProvidersModule, CircuitBreakerModule],
+  imports: [AccessModule, TypeOrmModule.forFeature([ModelEntity]), ProvidersModule, CircuitBreakerModule],
   controllers: [ModelsController, ModelsHandler],
   providers: [ModelsService, ModelsRepository, ModelAliasesService, ModelAliasesRepository],
   exports: [ModelsService, ModelAliasesService],

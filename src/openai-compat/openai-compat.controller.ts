@@ -9,7 +9,8 @@ import { INFERRED_TASK_HEADER, inferredTaskHeader } from '../common/http/inferre
 import { REQUEST_ID_HEADER, requestIdOf } from '../common/http/request-id.middleware';
 import { CompletionView } from '../inference/dto/completion.view';
 import { RunControl } from '../inference/inference.types';
-import { ClientApiKeyGuard } from '../common/http/client-api-key.guard';
+import { Caller } from '../access/client-key';
+import { CallerOf, ClientAuthGuard } from '../access/client-auth.guard';
 import { OpenAiChatRequestDto, OpenAiCompletionRequestDto, OpenAiEmbeddingsRequestDto } from './dto/openai-request.dto';
 import {
   OpenAiChatCompletionView,
@@ -96,7 +97,7 @@ const STREAM_DESCRIPTION =
  */
 @ApiTags('openai-compatible')
 @ApiBearerAuth()
-@UseGuards(ClientApiKeyGuard)
+@UseGuards(ClientAuthGuard)
 @Controller('v1')
 export class OpenAiCompatController {
   private readonly logger = new Logger(OpenAiCompatController.name);
@@ -113,11 +114,16 @@ export class OpenAiCompatController {
   @ApiProduces('application/json', 'text/event-stream')
   @ApiOkResponse({ type: OpenAiChatCompletionView, headers: answerHeaders })
   @routingHeaders
-  @errorResponses(400, 401, 404, 409, 415, 422, 502, 503)
-  async chatCompletions(@OpenAiBody() body: OpenAiChatRequestDto, @RoutingHeaders() hints: RoutingHints, @Res() response: Response): Promise<void> {
+  @errorResponses(400, 401, 403, 404, 409, 415, 422, 429, 502, 503)
+  async chatCompletions(
+    @OpenAiBody() body: OpenAiChatRequestDto,
+    @RoutingHeaders() hints: RoutingHints,
+    @CallerOf() caller: Caller,
+    @Res() response: Response,
+  ): Promise<void> {
     const run = (control: RunControl) => this.compat.chat(body, hints, control);
-    if (body.stream) return this.stream(response, body, chatChunkEncoder, run);
-    sendAnswer(response, await run(controlFor(response)), toChatCompletion);
+    if (body.stream) return this.stream(response, caller, body, chatChunkEncoder, run);
+    sendAnswer(response, await run(controlFor(response, caller)), toChatCompletion);
   }
 
   @Post('completions')
@@ -127,11 +133,16 @@ export class OpenAiCompatController {
   @ApiProduces('application/json', 'text/event-stream')
   @ApiOkResponse({ type: OpenAiTextCompletionView, headers: answerHeaders })
   @routingHeaders
-  @errorResponses(400, 401, 404, 409, 415, 422, 502, 503)
-  async completions(@OpenAiBody() body: OpenAiCompletionRequestDto, @RoutingHeaders() hints: RoutingHints, @Res() response: Response): Promise<void> {
+  @errorResponses(400, 401, 403, 404, 409, 415, 422, 429, 502, 503)
+  async completions(
+    @OpenAiBody() body: OpenAiCompletionRequestDto,
+    @RoutingHeaders() hints: RoutingHints,
+    @CallerOf() caller: Caller,
+    @Res() response: Response,
+  ): Promise<void> {
     const run = (control: RunControl) => this.compat.completion(body, hints, control);
-    if (body.stream) return this.stream(response, body, textChunkEncoder, run);
-    sendAnswer(response, await run(controlFor(response)), toTextCompletion);
+    if (body.stream) return this.stream(response, caller, body, textChunkEncoder, run);
+    sendAnswer(response, await run(controlFor(response, caller)), toTextCompletion);
   }
 
   @Post('embeddings')
@@ -139,9 +150,13 @@ export class OpenAiCompatController {
   @ApiOperation({ summary: 'OpenAI embeddings (model "auto": the cheapest available embedding model)' })
   @ApiBody({ type: OpenAiEmbeddingsRequestDto })
   @ApiOkResponse({ type: OpenAiEmbeddingListView, headers: answerHeaders })
-  @errorResponses(400, 401, 404, 415, 422, 502, 503)
-  async embeddings(@OpenAiBody() body: OpenAiEmbeddingsRequestDto, @Res({ passthrough: true }) response: Response): Promise<OpenAiEmbeddingListView> {
-    const view = await this.compat.embed(body, abortOnDisconnect(response));
+  @errorResponses(400, 401, 403, 404, 415, 422, 502, 503)
+  async embeddings(
+    @OpenAiBody() body: OpenAiEmbeddingsRequestDto,
+    @CallerOf() caller: Caller,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<OpenAiEmbeddingListView> {
+    const view = await this.compat.embed(body, abortOnDisconnect(response), caller);
     response.setHeader(MODEL_ID_HEADER, view.model.id);
     response.setHeader(ESTIMATED_COST_HEADER, formatUsd(view.usage.estimated_cost));
     return toEmbeddingList(view, body.encoding_format);
@@ -158,11 +173,12 @@ export class OpenAiCompatController {
   /** Content deltas become chunks as they arrive; the answer's own chunks and `[DONE]` close the stream. */
   private async stream(
     response: Response,
+    caller: Caller,
     body: { model: string; stream_options?: { include_usage?: boolean } },
     encoderFor: (meta: StreamMeta) => ChunkEncoder,
     run: (control: RunControl) => Promise<CompletionView>,
   ): Promise<void> {
-    const control = controlFor(response);
+    const control = controlFor(response, caller);
     const encoder = encoderFor({
       id: control.requestId,
       created: unixSeconds(this.clock.now()),
@@ -187,9 +203,10 @@ export class OpenAiCompatController {
 }
 
 /** A stream's headers go out with its first chunk, after the answering model is called, so its header is exact too. */
-function controlFor(response: Response): RunControl {
+function controlFor(response: Response, caller: Caller): RunControl {
   return {
     requestId: requestIdOf(response)!,
+    caller,
     signal: abortOnDisconnect(response),
     onIgnoredParams: ignoredParamsHeader(response),
     onInferredTask: inferredTaskHeader(response),

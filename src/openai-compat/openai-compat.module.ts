@@ -3,15 +3,15 @@ import { RequestIdMiddleware } from '../common/http/request-id.middleware';
 import { EmbeddingsModule } from '../embeddings/embeddings.module';
 import { InferenceModule } from '../inference/inference.module';
 import { ModelsModule } from '../models/models.module';
-import { ClientApiKeyGuard } from '../common/http/client-api-key.guard';
+import { AccessModule } from '../access/access.module';
 import { OpenAiCompatController } from './openai-compat.controller';
 import { OpenAiCompatService } from './openai-compat.service';
 
 /** `/v1`: OpenAI's API (chat, completions, embeddings, models) over the service's own lifecycle. */
 @Module({
-  imports: [InferenceModule, EmbeddingsModule, ModelsModule],
+  imports: [AccessModule, InferenceModule, EmbeddingsModule, ModelsModule],
   controllers: [OpenAiCompatController],
-  providers: [OpenAiCompatService, ClientApiKeyGuard],
+  providers: [OpenAiCompatService],
 })
 export class OpenAiCompatModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {

@@ -1,3 +1,4 @@
+import { Caller } from '../access/client-key';
 import { Injectable } from '@nestjs/common';
 import { EmbeddingsResponseView } from '../embeddings/dto/embeddings.dto';
 import { EmbeddingsService } from '../embeddings/embeddings.service';
@@ -32,8 +33,8 @@ export class OpenAiCompatService {
     return this.inference.completion(toCompletionRequest(body, hints, this.aliases.resolve(body.model)), control);
   }
 
-  embed(body: OpenAiEmbeddingsRequestDto, signal: AbortSignal): Promise<EmbeddingsResponseView> {
-    return this.embeddings.embed(toEmbeddingsRequest(body, this.aliases.resolve(body.model)), signal);
+  embed(body: OpenAiEmbeddingsRequestDto, signal: AbortSignal, caller: Caller): Promise<EmbeddingsResponseView> {
+    return this.embeddings.embed(toEmbeddingsRequest(body, this.aliases.resolve(body.model)), signal, caller);
   }
 
   listModels(): Promise<ModelView[]> {

@@ -1,6 +1,6 @@
 import { DomainError, ModelNotFound, ValidationFailed } from '../common/errors/domain-error';
 import { ErrorCode } from '../common/errors/error-code';
-import { InvalidApiKey } from '../common/http/client-api-key.guard';
+import { InvalidApiKey } from '../access/invalid-api-key';
 import { errorType, toOpenAiError } from './openai-error';
 
 describe('toOpenAiError', () => {
@@ -53,6 +53,7 @@ describe('errorType', () => {
     [422, 'invalid_request_error'],
     [401, 'authentication_error'],
     [403, 'permission_error'],
+    [429, 'rate_limit_error'],
     [500, 'server_error'],
     [502, 'api_error'],
     [503, 'api_error'],

@@ -1,10 +1,10 @@
 import type { Response } from 'express';
 import { DomainError } from '../common/errors/domain-error';
 import { ErrorCode, HTTP_STATUS_OF } from '../common/errors/error-code';
-import { InvalidApiKey } from '../common/http/client-api-key.guard';
+import { InvalidApiKey } from '../access/invalid-api-key';
 import { OpenAiErrorBodyView } from './dto/openai-response.view';
 
-export type OpenAiErrorType = 'invalid_request_error' | 'authentication_error' | 'permission_error' | 'api_error' | 'server_error';
+export type OpenAiErrorType = 'invalid_request_error' | 'authentication_error' | 'permission_error' | 'rate_limit_error' | 'api_error' | 'server_error';
 
 export interface OpenAiErrorResponse {
   status: number;
@@ -16,7 +16,8 @@ export interface OpenAiErrorResponse {
   shouldRetry?: boolean;
 }
 
-const NOT_RETRYABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>([ErrorCode.Conflict, ErrorCode.ProviderError]);
+/** A spent budget does not come back within a client's retries. */
+const NOT_RETRYABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>([ErrorCode.Conflict, ErrorCode.ProviderError, ErrorCode.BudgetExceeded]);
 
 /** Our error, same status, in OpenAI's shape: `{ "error": { "message", "type", "param", "code" } }`. */
 export function toOpenAiError(error: DomainError): OpenAiErrorResponse {
@@ -38,6 +39,7 @@ export function toOpenAiError(error: DomainError): OpenAiErrorResponse {
 export function errorType(status: number): OpenAiErrorType {
   if (status === 401) return 'authentication_error';
   if (status === 403) return 'permission_error';
+  if (status === 429) return 'rate_limit_error';
   if (status === 500) return 'server_error';
   if (status >= 500) return 'api_error';
   return 'invalid_request_error';

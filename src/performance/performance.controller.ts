@@ -1,4 +1,5 @@
-import { Controller, Get, Query } from '@nestjs/common';
+import { Controller, Get, Query, UseGuards } from '@nestjs/common';
+import { ClientAuthGuard } from '../access/client-auth.guard';
 import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrorResponses } from '../common/swagger/api-error-responses';
 import { PerformanceQueryDto, PerformanceReportView, TaskMetricsView } from './dto/performance.dto';
@@ -6,6 +7,7 @@ import { PerformanceReportService } from './performance-report.service';
 
 @ApiTags('performance')
 @ApiExtraModels(TaskMetricsView)
+@UseGuards(ClientAuthGuard)
 @Controller('api/models/performance')
 export class PerformanceController {
   constructor(private readonly reports: PerformanceReportService) {}

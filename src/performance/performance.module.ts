@@ -1,3 +1,4 @@
+import { AccessModule } from '../access/access.module';
 import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { ModelsModule } from '../models/models.module';
@@ -11,7 +12,7 @@ import { RollupProcessor } from './rollup.processor';
 import { RollupRepository } from './rollup.repository';
 
 @Module({
-  imports: [ModelsModule, BullModule.registerQueue({ name: QueueName.Performance })],
+  imports: [AccessModule, ModelsModule, BullModule.registerQueue({ name: QueueName.Performance })],
   controllers: [PerformanceController, PerformanceHandler],
   providers: [PerformanceService, PerformanceReportService, PerformanceRepository, RollupRepository, RollupProcessor],
   exports: [PerformanceService, PerformanceReportService, RollupProcessor, RollupRepository],

@@ -1,4 +1,5 @@
-import { Controller, Get, Query } from '@nestjs/common';
+import { Controller, Get, Query, UseGuards } from '@nestjs/common';
+import { ClientAuthGuard } from '../access/client-auth.guard';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrorResponses } from '../common/swagger/api-error-responses';
 import { RoutingPreviewQueryDto, RoutingPreviewView, toRoutingPreviewView } from './dto/routing-preview.dto';
@@ -6,6 +7,7 @@ import { PromptKindListView, toPromptKindListView } from './dto/prompt-kinds.dto
 import { RoutingService } from './routing.service';
 
 @ApiTags('routing')
+@UseGuards(ClientAuthGuard)
 @Controller('api/models/routing')
 export class RoutingController {
   constructor(private readonly routing: RoutingService) {}

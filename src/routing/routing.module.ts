@@ -1,3 +1,4 @@
+import { AccessModule } from '../access/access.module';
 import { Module } from '@nestjs/common';
 import { ModelsModule } from '../models/models.module';
 import { PerformanceModule } from '../performance/performance.module';
@@ -10,7 +11,7 @@ import { RoutingController } from './routing.controller';
 import { RoutingService } from './routing.service';
 
 @Module({
-  imports: [ModelsModule, ProvidersModule, PerformanceModule, CircuitBreakerModule],
+  imports: [AccessModule, ModelsModule, ProvidersModule, PerformanceModule, CircuitBreakerModule],
   controllers: [RoutingController],
   providers: [RoutingService, RandomSource, PromptKindsService, PromptKindsRepository],
   exports: [RoutingService, PromptKindsService],

@@ -235,7 +235,8 @@ describe('Anthropic Messages API (/v1/messages)', () => {
     script('openai', { text: 'ok' });
     const { request_id: requestId } = await client.messages.create({ model: 'a-gpt', max_tokens: 10, messages: [QUESTION] }).withResponse();
 
-    const feedback = await request(service.baseUrl, 'POST', '/api/models/feedback', { body: { request_id: requestId, success: true, quality_rating: 0.9 } });
+    const body = { request_id: requestId, success: true, quality_rating: 0.9 };
+    const feedback = await request(service.baseUrl, 'POST', '/api/models/feedback', { headers: { 'x-api-key': KEY }, body });
     expect(feedback.status).toBe(200);
   });
 

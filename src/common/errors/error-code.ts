@@ -9,6 +9,9 @@ export const ErrorCode = {
   NotFound: 'not_found',
   ModelNotFound: 'model_not_found',
   Conflict: 'conflict',
+  RateLimited: 'rate_limited',
+  BudgetExceeded: 'budget_exceeded',
+  ConcurrencyLimited: 'concurrency_limited',
   ModelCannotServe: 'model_cannot_serve',
   ProviderError: 'provider_error',
   NoModelAvailable: 'no_model_available',
@@ -30,6 +33,9 @@ export const HTTP_STATUS_OF: Record<ErrorCode, number> = {
   not_found: 404,
   model_not_found: 404,
   conflict: 409,
+  rate_limited: 429,
+  budget_exceeded: 429,
+  concurrency_limited: 429,
   model_cannot_serve: 422,
   provider_error: 502,
   no_model_available: 503,
@@ -39,7 +45,10 @@ export const HTTP_STATUS_OF: Record<ErrorCode, number> = {
   internal_error: 500,
 };
 
-/** Errors worth retrying after a pause, with the `Retry-After` (seconds) they answer with. */
+/**
+ * Errors worth retrying after a pause, with the `Retry-After` (seconds) they answer with; an error's own
+ * `details.retry_after_seconds` (the limits') takes precedence.
+ */
 export const RETRY_AFTER_SECONDS: Partial<Record<ErrorCode, number>> = {
   database_unavailable: 1,
   service_unavailable: 1,

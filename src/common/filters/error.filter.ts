@@ -34,7 +34,7 @@ export class ErrorFilter implements ExceptionFilter {
       return;
     }
     // Whatever the shape, an error worth retrying after a pause says how long (503 database_unavailable...).
-    const retryAfter = RETRY_AFTER_SECONDS[error.code];
+    const retryAfter = retryAfterOf(error);
     if (retryAfter !== undefined) response.setHeader('Retry-After', String(retryAfter));
     this.writerFor(http.getRequest<Request>())(response, error);
   }
@@ -61,4 +61,9 @@ function logServiceFailure(logger: Logger, error: DomainError): void {
   if (HTTP_STATUS_OF[error.code] >= 500 && error.code !== ErrorCode.Internal) {
     logger.warn(error.message, { code: error.code, details: error.details });
   }
+}
+
+function retryAfterOf(error: DomainError): number | undefined {
+  const own = error.details.retry_after_seconds;
+  return typeof own === 'number' ? Math.max(1, Math.ceil(own)) : RETRY_AFTER_SECONDS[error.code];
 }

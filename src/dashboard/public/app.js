@@ -65,8 +65,24 @@
 
   const byId = (id) => document.getElementById(id);
 
+  // With client keys on (CLIENT_AUTH=keys) the page asks once for a key or the admin token, kept for this tab only.
+  const CREDENTIAL = 'mos-dashboard-credential';
+
   async function api(path) {
-    const response = await fetch(path, { headers: { accept: 'application/json' } });
+    const send = () => {
+      const credential = sessionStorage.getItem(CREDENTIAL);
+      return fetch(path, { headers: { accept: 'application/json', ...(credential && { authorization: `Bearer ${credential}` }) } });
+    };
+    const used = sessionStorage.getItem(CREDENTIAL);
+    let response = await send();
+    if (response.status === 401) {
+      // Reads that were refused together ask once: the others find the credential already given.
+      if (sessionStorage.getItem(CREDENTIAL) === used) {
+        const given = window.prompt('This deployment needs a key: the admin token (every request) or a client key (its own)');
+        if (given) sessionStorage.setItem(CREDENTIAL, given.trim());
+      }
+      if (sessionStorage.getItem(CREDENTIAL) !== used) response = await send();
+    }
     const body = await response.json().catch(() => null);
     if (!response.ok) throw new Error(`${path}: ${body?.error?.message ?? `HTTP ${response.status}`}`);
     return body;

@@ -183,7 +183,7 @@ export class OpenAiErrorView {
   message: string;
 
   @ApiProperty({
-    enum: ['invalid_request_error', 'authentication_error', 'permission_error', 'api_error', 'server_error'],
+    enum: ['invalid_request_error', 'authentication_error', 'permission_error', 'rate_limit_error', 'api_error', 'server_error'],
     example: 'invalid_request_error',
   })
   type: string;
