@@ -121,11 +121,18 @@ describe('loadConfig', () => {
     expect(problemsOf({ FEEDBACK_WEIGHT: 'heavy' })).toEqual([expect.stringContaining('FEEDBACK_WEIGHT must be a number')]);
   });
 
-  it('reads routing settings: Thompson sampling on, cost weighted at 1 per USD, circuits open after 5 failures for 30 s', () => {
-    expect(loadConfig({}).routing).toEqual({ exploration: 1, costWeight: 1, breakerThreshold: 5, breakerCooldownMs: 30_000 });
+  it('reads routing settings: Thompson sampling on, cost weighted at 1 per USD, circuits open after 5 failures for 30 s, 32 kinds learned from prompts', () => {
+    expect(loadConfig({}).routing).toEqual({ exploration: 1, costWeight: 1, breakerThreshold: 5, breakerCooldownMs: 30_000, promptKinds: 32 });
     expect(
-      loadConfig({ ROUTING_EXPLORATION: '0.25', ROUTING_COST_WEIGHT: '4', ROUTING_BREAKER_THRESHOLD: '2', ROUTING_BREAKER_COOLDOWN_SECONDS: '1.5' }).routing,
-    ).toEqual({ exploration: 0.25, costWeight: 4, breakerThreshold: 2, breakerCooldownMs: 1500 });
+      loadConfig({
+        ROUTING_EXPLORATION: '0.25',
+        ROUTING_COST_WEIGHT: '4',
+        ROUTING_BREAKER_THRESHOLD: '2',
+        ROUTING_BREAKER_COOLDOWN_SECONDS: '1.5',
+        ROUTING_PROMPT_KINDS: '0',
+      }).routing,
+    ).toEqual({ exploration: 0.25, costWeight: 4, breakerThreshold: 2, breakerCooldownMs: 1500, promptKinds: 0 });
+    expect(problemsOf({ ROUTING_PROMPT_KINDS: '101' })).toEqual([expect.stringContaining('ROUTING_PROMPT_KINDS must be an integer from 0 to 100')]);
   });
 
   it('keeps finished requests and observations 30 days unless REQUEST_RETENTION_DAYS says otherwise, in whole days', () => {
