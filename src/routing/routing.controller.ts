@@ -1,5 +1,6 @@
 import { Controller, Get, Query, UseGuards } from '@nestjs/common';
-import { ClientAuthGuard } from '../access/client-auth.guard';
+import { Caller } from '../access/client-key';
+import { CallerOf, ClientAuthGuard } from '../access/client-auth.guard';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrorResponses } from '../common/swagger/api-error-responses';
 import { RoutingPreviewQueryDto, RoutingPreviewView, toRoutingPreviewView } from './dto/routing-preview.dto';
@@ -34,7 +35,7 @@ export class RoutingController {
       '(words that set it apart), how many requests it took, and the model routing selects for it now; `GET /api/models/routing?task_type=<kind>` ranks its candidates.',
   })
   @ApiOkResponse({ type: PromptKindListView })
-  async kinds(): Promise<PromptKindListView> {
-    return toPromptKindListView(await this.routing.learnedKinds());
+  async kinds(@CallerOf() caller: Caller): Promise<PromptKindListView> {
+    return toPromptKindListView(await this.routing.learnedKinds(), caller.kind !== 'key');
   }
 }

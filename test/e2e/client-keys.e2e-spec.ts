@@ -223,6 +223,18 @@ describe('client keys, ownership and limits', () => {
     expect(denied).toBeInstanceOf(OpenAI.AuthenticationError);
   });
 
+  it("shows a key the learned kinds of requests without their hints, which are words of every tenant's prompts", async () => {
+    const { key } = await createKey({ name: 'kinds-reader' });
+    openai.behave('keyed-gpt', { text: 'Hi.' });
+    const sent = await request(one.baseUrl, 'POST', '/api/models/chat', { headers: { authorization: `Bearer ${key}` }, body: { messages: [{ role: 'user', content: 'Confidential merger codename bluebird.' }] } });
+    expect(sent.status).toBe(200);
+    const asKey = await request(one.baseUrl, 'GET', '/api/models/routing/kinds', { headers: { authorization: `Bearer ${key}` } });
+    expect(asKey.body.kinds.length).toBeGreaterThan(0);
+    expect(asKey.body.kinds.every((kind: { hint: string[] }) => kind.hint.length === 0)).toBe(true);
+    const asAdmin = await request(one.baseUrl, 'GET', '/api/models/routing/kinds', { headers: admin });
+    expect(asAdmin.body.kinds.some((kind: { hint: string[] }) => kind.hint.length > 0)).toBe(true);
+  });
+
   it('keeps a key to its models: a named model outside them is 403, and routing picks only among them', async () => {
     const { key } = await createKey({ name: 'narrow', models: ['other-*'] });
     const named = await chat(one, key);

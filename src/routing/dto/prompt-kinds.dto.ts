@@ -8,7 +8,7 @@ export class PromptKindView {
   @ApiProperty({ example: 412, description: 'Requests it has taken' })
   requests: number;
 
-  @ApiProperty({ example: ['query', 'table', 'index'], description: 'Words frequent in its prompts and rare in the other kinds', type: [String] })
+  @ApiProperty({ example: ['query', 'table', 'index'], description: "Words frequent in its prompts and rare in the other kinds; empty for a client key's caller, since they come from every tenant's prompts", type: [String] })
   hint: string[];
 
   @ApiProperty({ example: 'gpt-4o-mini', nullable: true, type: String, description: 'The model routing selects for it now (exploration off); null when none is eligible' })
@@ -21,6 +21,9 @@ export class PromptKindListView {
   kinds: PromptKindView[];
 }
 
-export function toPromptKindListView(kinds: LearnedKind[]): PromptKindListView {
-  return { kinds: kinds.map((kind) => ({ task_type: kind.name, requests: kind.requests, hint: kind.hint, selected_model_id: kind.selectedModelId })) };
+/** `withHints`: false for a client key, whose caller must not read words of other tenants' prompts. */
+export function toPromptKindListView(kinds: LearnedKind[], withHints: boolean): PromptKindListView {
+  return {
+    kinds: kinds.map((kind) => ({ task_type: kind.name, requests: kind.requests, hint: withHints ? kind.hint : [], selected_model_id: kind.selectedModelId })),
+  };
 }
