@@ -54,6 +54,11 @@ export function ownerKeyOf(caller: Caller): string | null {
   return caller.kind === 'key' ? caller.key.id : null;
 }
 
+/** The caller's key name, for per-key metrics; null for open and admin callers. */
+export function keyNameOf(caller: Caller): string | null {
+  return caller.kind === 'key' ? caller.key.name : null;
+}
+
 /**
  * Whether the caller may read, cancel or rate a request that belongs to `ownerKey`: its own key,
  * or the operator. Callers get the same 404 for foreign ids as for unknown ones.

@@ -57,13 +57,14 @@ export class ClientKeysRepository {
     return rows.map((row) => stored(row).key);
   }
 
-  async insert(id: string, prefix: string, digest: Buffer, settings: KeySettings): Promise<ClientKey> {
+  /** Null when a key with this id exists already. */
+  async insert(id: string, prefix: string, digest: Buffer, settings: KeySettings): Promise<ClientKey | null> {
     const [row] = await this.sql.query<ClientKeyRow>(
       `INSERT INTO client_keys (id, name, prefix, digest, owner, models, capabilities, limits, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${COLUMNS}`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING RETURNING ${COLUMNS}`,
       [id, settings.name, prefix, digest, settings.owner, settings.models, settings.capabilities, settings.limits, settings.expiresAt],
     );
-    return stored(row).key;
+    return row ? stored(row).key : null;
   }
 
   /** Null when there is no such key. */
@@ -85,13 +86,18 @@ export class ClientKeysRepository {
     return row ? stored(row).key : null;
   }
 
-  /** Gives a live key a new secret; the old prefix stops matching at once. Null when there is no such live key. */
-  async replaceSecret(id: string, prefix: string, digest: Buffer): Promise<{ key: ClientKey; oldPrefix: string } | null> {
+  /**
+   * Gives a live key a new secret; the old prefix stops matching at once. `expectedPrefix`: only
+   * while the key still has it (one rotation, however many instances run the command). Null when
+   * there is no such live key.
+   */
+  async replaceSecret(id: string, prefix: string, digest: Buffer, expectedPrefix: string | null): Promise<{ key: ClientKey; oldPrefix: string } | null> {
     const [row] = await this.sql.query<ClientKeyRow & { old_prefix: string }>(
       `UPDATE client_keys k SET prefix = $2, digest = $3, updated_at = now()
        FROM (SELECT id, prefix AS old_prefix FROM client_keys WHERE id = $1 FOR UPDATE) old
-       WHERE k.id = old.id AND k.revoked_at IS NULL RETURNING ${COLUMNS.split(', ').map((c) => `k.${c}`).join(', ')}, old.old_prefix`,
-      [id, prefix, digest],
+       WHERE k.id = old.id AND k.revoked_at IS NULL AND ($4::text IS NULL OR old.old_prefix = $4)
+       RETURNING ${COLUMNS.split(', ').map((c) => `k.${c}`).join(', ')}, old.old_prefix`,
+      [id, prefix, digest, expectedPrefix],
     );
     return row ? { key: stored(row).key, oldPrefix: row.old_prefix } : null;
   }

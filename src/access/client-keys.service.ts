@@ -8,7 +8,7 @@ import { RedisService } from '../redis/redis.module';
 import { Caller, ClientKey, OPEN_CALLER } from './client-key';
 import { ClientKeysRepository, KeySettings, StoredKey } from './client-keys.repository';
 import { InvalidApiKey } from './invalid-api-key';
-import { digestOf, newKeySecret, prefixOf, sameDigest } from './key-secret';
+import { digestOf, newKeySecret, prefixOf, sameDigest, shownPrefix, storedPrefix } from './key-secret';
 
 /** A copy is trusted this long even without a change notice (a notice lost while Redis was away). */
 const CACHE_TTL_MS = 30_000;
@@ -74,8 +74,16 @@ export class ClientKeysService implements OnApplicationBootstrap, OnApplicationS
 
   /** A new key and its secret, which is shown this once. */
   async create(settings: KeySettings): Promise<{ key: ClientKey; secret: string }> {
+    const created = await this.createWithId(randomUUID(), settings);
+    if (!created) throw new Error('A random key id was taken');
+    return created;
+  }
+
+  /** Like `create`, with an id the caller chose; null when a key with that id exists. */
+  async createWithId(id: string, settings: KeySettings): Promise<{ key: ClientKey; secret: string } | null> {
     const secret = newKeySecret();
-    const key = await this.repository.insert(randomUUID(), secret.prefix, secret.digest, settings);
+    const key = await this.repository.insert(id, secret.prefix, secret.digest, settings);
+    if (!key) return null;
     this.logger.log(`Client key ${key.name} (${key.id}) created`);
     this.changed([key.prefix]);
     return { key, secret: secret.key };
@@ -102,13 +110,14 @@ export class ClientKeysService implements OnApplicationBootstrap, OnApplicationS
     return key;
   }
 
-  /** A new secret for a live key; the old one stops working at once. */
-  async rotate(id: string): Promise<{ key: ClientKey; secret: string }> {
+  /** A new secret for a live key (`expectedPrefix`, as shown: only if it still has that prefix); the old one stops working at once. */
+  async rotate(id: string, expectedPrefix: string | null = null): Promise<{ key: ClientKey; secret: string }> {
     const secret = newKeySecret();
-    const rotated = await this.repository.replaceSecret(id, secret.prefix, secret.digest);
+    const rotated = await this.repository.replaceSecret(id, secret.prefix, secret.digest, expectedPrefix === null ? null : storedPrefix(expectedPrefix));
     if (!rotated) {
       const key = await this.get(id);
-      throw new DomainError(ErrorCode.Conflict, `Client key "${key.id}" is revoked: create a new one`, { id });
+      if (key.revokedAt !== null) throw new DomainError(ErrorCode.Conflict, `Client key "${key.id}" is revoked: create a new one`, { id });
+      throw new DomainError(ErrorCode.Conflict, `Client key "${key.id}" no longer has prefix "${expectedPrefix}": it was rotated already`, { id, prefix: shownPrefix(key.prefix) });
     }
     this.logger.log(`Client key ${rotated.key.name} (${rotated.key.id}) rotated`);
     this.changed([rotated.oldPrefix, rotated.key.prefix]);

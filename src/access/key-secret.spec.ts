@@ -1,4 +1,4 @@
-import { digestOf, newKeySecret, prefixOf, sameDigest } from './key-secret';
+import { digestOf, newKeySecret, prefixOf, sameDigest, shownPrefix, storedPrefix } from './key-secret';
 
 describe('client key secrets', () => {
   it('makes keys whose prefix is readable back and whose digest proves them', () => {
@@ -18,5 +18,12 @@ describe('client key secrets', () => {
     for (const other of ['sk-abc', 'mos_short_x', `mos_${'a'.repeat(12)}_${'b'.repeat(39)}`, `mos_${'a'.repeat(12)}_${'b'.repeat(40)}\n`]) {
       expect(prefixOf(other)).toBeNull();
     }
+  });
+
+  it('shows a prefix as the key starts, and reads the stored one back from either form', () => {
+    const secret = newKeySecret();
+    expect(secret.key.startsWith(`${shownPrefix(secret.prefix)}_`)).toBe(true);
+    expect(storedPrefix(shownPrefix(secret.prefix))).toBe(secret.prefix);
+    expect(storedPrefix(secret.prefix)).toBe(secret.prefix);
   });
 });

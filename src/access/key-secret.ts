@@ -25,6 +25,16 @@ export function prefixOf(key: string): string | null {
   return KEY_PATTERN.exec(key)?.[1] ?? null;
 }
 
+/** The public start of a key as shown to people (`mos_<prefix>`), from the prefix its row stores. */
+export function shownPrefix(prefix: string): string {
+  return `mos_${prefix}`;
+}
+
+/** The stored prefix of a shown one (`mos_<prefix>`); a bare prefix is taken as it is. */
+export function storedPrefix(shown: string): string {
+  return shown.startsWith('mos_') ? shown.slice(4) : shown;
+}
+
 export function digestOf(key: string): Buffer {
   return createHash('sha256').update(key).digest();
 }

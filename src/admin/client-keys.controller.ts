@@ -1,8 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ClientKey, KeyOwner } from '../access/client-key';
 import { ClientKeysService } from '../access/client-keys.service';
-import { KeySettings } from '../access/client-keys.repository';
 import {
   ClientKeyListView,
   ClientKeyPathDto,
@@ -16,6 +14,7 @@ import { ApiErrorResponses } from '../common/swagger/api-error-responses';
 import { SpendQueryDto, SpendReportView } from '../spend/dto/spend.dto';
 import { SpendService } from '../spend/spend.service';
 import { AdminTokenGuard } from './admin-token.guard';
+import { settingsOf } from './key-settings';
 
 /** Client keys and their spend (docs/keys.md): a key's secret is in the answer of create and rotate only. */
 @ApiTags('admin')
@@ -89,18 +88,4 @@ export class ClientKeysController {
   spendReport(@Query() query: SpendQueryDto): Promise<SpendReportView> {
     return this.spend.report(query, { kind: 'admin' });
   }
-}
-
-/** A body's settings over `current` (nothing, for a new key): a field left out keeps its value, `null` clears it. */
-function settingsOf(dto: Partial<ClientKeySettingsDto>, current?: ClientKey): KeySettings {
-  const pick = <T>(given: T | null | undefined, kept: T | null): T | null => (given === undefined ? kept : given);
-  const owner = pick<Partial<KeyOwner>>(dto.owner, current?.owner ?? null);
-  return {
-    name: dto.name ?? current!.name,
-    owner: { team: owner?.team ?? null, project: owner?.project ?? null, user: owner?.user ?? null },
-    models: pick(dto.models, current?.models ?? null),
-    capabilities: pick(dto.capabilities, current?.capabilities ?? null),
-    limits: { ...pick(dto.limits, current?.limits ?? null) },
-    expiresAt: dto.expires_at === undefined ? (current?.expiresAt ?? null) : dto.expires_at === null ? null : new Date(dto.expires_at),
-  };
 }

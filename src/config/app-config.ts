@@ -89,6 +89,8 @@ export interface RequestLimits {
 export interface MetricsSettings {
   /** Distinct task types named in metric labels per instance; later ones are counted as `other`. */
   maxTaskTypes: number;
+  /** Distinct client key names in the per-key metric labels per instance; later ones are counted as `other`. */
+  maxKeys: number;
 }
 
 export interface PerformanceSettings {
@@ -223,6 +225,7 @@ export function loadConfig(env: Env): AppConfig {
     },
     metrics: {
       maxTaskTypes: read.integer('METRICS_MAX_TASK_TYPES', 50, 0, 10_000),
+      maxKeys: read.integer('METRICS_MAX_KEYS', 100, 0, 10_000),
     },
     retention: {
       days: read.integer('REQUEST_RETENTION_DAYS', 30, 1, 36_500),

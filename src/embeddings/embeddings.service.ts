@@ -1,6 +1,9 @@
-import { Caller } from '../access/client-key';
-import { assertMayUse, modelAllowed } from '../access/permissions';
 import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { Caller, keyNameOf, ownerKeyOf } from '../access/client-key';
+import { LimitsService, Reservation, Usage } from '../access/limits/limits.service';
+import { assertMayUse, modelAllowed } from '../access/permissions';
+import { SpendLedger } from '../access/spend-ledger.repository';
 import { DomainError, ModelCannotServe, ValidationFailed } from '../common/errors/domain-error';
 import { ErrorCode } from '../common/errors/error-code';
 import { AppConfig } from '../config/app-config';
@@ -16,10 +19,16 @@ import { EmbeddingsRequestDto, EmbeddingsResponseView } from './dto/embeddings.d
 import { shortenEmbedding } from './vector';
 
 const EMBEDDING = 'embedding';
+/** Tokens a provider may add to each text, beyond its bytes: the sure upper bound a budget reserves. */
+const FRAMING_TOKENS = 16;
+/** Bytes per token assumed for TPM's estimate, corrected when the request settles. */
+const BYTES_PER_TOKEN = 4;
 
 /**
  * Embeddings never fall back to another model: vectors from different models live in different
- * spaces, so a silent switch would corrupt the caller's index. One model, one call.
+ * spaces, so a silent switch would corrupt the caller's index. One model, one call, within the
+ * key's limits like any request; its spend goes to the ledger (it has no request row) before the
+ * answer does.
  */
 @Injectable()
 export class EmbeddingsService {
@@ -28,12 +37,26 @@ export class EmbeddingsService {
     private readonly models: ModelsService,
     private readonly providers: ProvidersService,
     private readonly metrics: MetricsService,
+    private readonly limits: LimitsService,
+    private readonly ledger: SpendLedger,
   ) {}
 
   /** Within the models and capabilities the caller's key may use. */
   async embed(dto: EmbeddingsRequestDto, signal: AbortSignal, caller: Caller): Promise<EmbeddingsResponseView> {
     assertMayUse(caller, [EMBEDDING], dto.model_id);
     const { model, target } = await this.pick(dto.model_id, caller);
+    const admission = await this.limits.admit(caller, reservationFor(dto.texts, model));
+    let usage: Usage = { tokens: 0, costUsd: 0 };
+    try {
+      const view = await this.call(dto, signal, caller, model, target);
+      usage = { tokens: view.usage.total_tokens, costUsd: view.usage.estimated_cost };
+      return view;
+    } finally {
+      await admission.settle(usage);
+    }
+  }
+
+  private async call(dto: EmbeddingsRequestDto, signal: AbortSignal, caller: Caller, model: ModelEntity, target: ProviderTarget): Promise<EmbeddingsResponseView> {
     const adapter = this.providers.adapter(model.provider);
     const providerShortens = dto.dimensions !== undefined && adapter.supportsDimensions;
 
@@ -54,7 +77,8 @@ export class EmbeddingsService {
     const embeddings = providerShortens ? result.embeddings : fitDimensions(result.embeddings, dto.dimensions, model.id);
     const tokens = result.usage.promptTokens ?? (await this.providers.countTokens(model, target, dto.texts.join('\n')));
     const cost = estimateCost({ input: model.priceInput, output: 0 }, { prompt: tokens, completion: 0 });
-    this.metrics.embeddingsServed(model, tokens, cost);
+    await this.ledger.addEmbeddings(ownerKeyOf(caller), model.id, { requests: 1, promptTokens: tokens, completionTokens: 0, cost });
+    this.metrics.embeddingsServed(model, tokens, cost, keyNameOf(caller));
     return {
       embeddings,
       model: { id: model.id, provider: model.provider },
@@ -90,4 +114,14 @@ function fitDimensions(embeddings: number[][], dimensions: number | undefined, m
     throw new ValidationFailed({ dimensions: [`must be at most ${native}, the dimensions of ${modelId}`] });
   }
   return embeddings.map((vector) => shortenEmbedding(vector, dimensions));
+}
+
+/** The most an embeddings request can cost (every byte a token, plus framing) and its TPM estimate. */
+function reservationFor(texts: string[], model: ModelEntity): Reservation {
+  const bytes = texts.reduce((sum, text) => sum + Buffer.byteLength(text, 'utf8'), 0);
+  return {
+    requestId: randomUUID(),
+    tokens: Math.ceil(bytes / BYTES_PER_TOKEN),
+    maxCostUsd: ((bytes + FRAMING_TOKENS * texts.length) * model.priceInput) / 1000,
+  };
 }

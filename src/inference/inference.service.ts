@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { Caller } from '../access/client-key';
+import { Caller, keyNameOf } from '../access/client-key';
 import { LimitsService } from '../access/limits/limits.service';
 import { assertMayUse, modelAllowed } from '../access/permissions';
 import { Clock } from '../common/clock';
@@ -257,7 +257,7 @@ export class InferenceService {
     const latencyMs = Math.round(this.clock.monotonicMs() - started);
     const answer = { model: { id: model.id, provider: model.provider }, scores, result, usage, cost };
     const outcome = answeredOutcome(factsOf(job, control.requestId), answer, attempts, { createdAt, latencyMs, now: this.clock.now() });
-    await this.record(job, control.requestId, outcome, deadline);
+    await this.record(job, control, outcome, deadline);
     return outcome.response;
   }
 
@@ -266,13 +266,13 @@ export class InferenceService {
     const latencyMs = Math.round(this.clock.monotonicMs() - started);
     const { outcome, error } = failedOutcome(factsOf(job, control.requestId), attempts, latencyMs, this.clock.now());
     if (stop) error.details.stopped_by = stop;
-    await this.record(job, control.requestId, outcome, deadline);
+    await this.record(job, control, outcome, deadline);
     return error;
   }
 
-  private async record(job: Job, requestId: string, outcome: Outcome, deadline: number): Promise<void> {
+  private async record(job: Job, { requestId, caller }: RunControl, outcome: Outcome, deadline: number): Promise<void> {
     const until = Math.max(deadline, this.clock.monotonicMs() + MIN_RECORD_WINDOW_MS);
-    const written = await this.recorder.record({ requestId, taskType: job.taskType, timer: job.timer }, 'running', outcome, until);
+    const written = await this.recorder.record({ requestId, taskType: job.taskType, keyName: keyNameOf(caller), timer: job.timer }, 'running', outcome, until);
     if (!written) {
       throw new DomainError(
         ErrorCode.Interrupted,

@@ -115,6 +115,6 @@ export class OrphanReclaimer implements OnApplicationBootstrap, OnApplicationShu
 
   private async interrupt(request: OrphanedRequest, from: 'running' | 'queued', reason: string): Promise<number> {
     const outcome = interruptedOutcome(factsOfRow(request), reason, request.instanceId);
-    return (await this.recorder.record({ requestId: request.id, taskType: request.taskType, timer: null }, from, outcome)) ? 1 : 0;
+    return (await this.recorder.record({ requestId: request.id, taskType: request.taskType, keyName: null, timer: null }, from, outcome)) ? 1 : 0;
   }
 }

@@ -18,6 +18,8 @@ const MAX_RETRY_MS = 1000;
 export interface RecordedFor {
   requestId: string;
   taskType: string;
+  /** The name of the client key it came with, for the per-key metrics; null without one or when not known. */
+  keyName: string | null;
   /** Null for a request that never ran: it has no latency. */
   timer: RequestTimer | null;
 }
@@ -61,7 +63,7 @@ export class OutcomeRecorder {
     if (!written) return false;
     this.relay.kick();
     if (outcome.observations.length > 0) this.performance.foldSoon();
-    this.metrics.requestRecorded({ ...outcome, taskType: request.taskType, timer: request.timer });
+    this.metrics.requestRecorded({ ...outcome, taskType: request.taskType, keyName: request.keyName, timer: request.timer });
     return true;
   }
 

@@ -88,7 +88,7 @@ export class QueuedRequestsService {
       const { caller, candidates, admission } = await this.admit(job, requestId, row.clientKey).catch(async (error: unknown) => {
         if (error instanceof DomainError) {
           const outcome = rejectedOutcome(factsOf(job, requestId), error, Math.round(this.clock.monotonicMs() - started));
-          await this.recorder.record({ requestId, taskType: job.taskType, timer: job.timer }, 'running', outcome);
+          await this.recorder.record({ requestId, taskType: job.taskType, keyName: null, timer: job.timer }, 'running', outcome);
         }
         throw error;
       });
@@ -123,7 +123,7 @@ export class QueuedRequestsService {
   async cancelQueued(requestId: string): Promise<boolean> {
     const row = await this.requests.findById(requestId);
     if (row?.status !== 'queued') return false;
-    const cancelled = await this.recorder.record({ requestId, taskType: row.taskType, timer: null }, 'queued', cancelledWhileQueuedOutcome(factsOfRow(row)));
+    const cancelled = await this.recorder.record({ requestId, taskType: row.taskType, keyName: null, timer: null }, 'queued', cancelledWhileQueuedOutcome(factsOfRow(row)));
     if (cancelled) await this.queue.remove(requestId).catch(() => undefined);
     return cancelled;
   }

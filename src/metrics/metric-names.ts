@@ -5,6 +5,8 @@ export const MetricName = {
   GatewayOverhead: 'mos_gateway_overhead_seconds',
   Tokens: 'mos_tokens_total',
   EstimatedCost: 'mos_estimated_cost_usd_total',
+  KeyRequests: 'mos_key_requests_total',
+  KeyCost: 'mos_key_cost_usd_total',
   ProviderFailures: 'mos_provider_failures_total',
   Fallbacks: 'mos_fallbacks_total',
   Cancellations: 'mos_cancellations_total',

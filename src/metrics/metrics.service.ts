@@ -12,6 +12,8 @@ import { RequestTimer } from './request-timer';
 /** A completion or chat request whose outcome has been committed. */
 export interface RecordedRequest {
   taskType: string;
+  /** The name of the client key it came with; null without one (open access, the admin token, or not known any more). */
+  keyName: string | null;
   status: 'completed' | 'failed' | 'cancelled';
   /** The model that answered, else the last one tried; null when no provider was called. */
   model: { id: string; provider: string } | null;
@@ -38,6 +40,7 @@ export interface EmbeddingModel {
 export class MetricsService {
   private readonly logger = new Logger(MetricsService.name);
   private readonly taskTypes: BoundedLabel;
+  private readonly keyNames: BoundedLabel;
 
   private readonly requests: Counter<'model' | 'provider' | 'task_type' | 'outcome'>;
   private readonly duration: Histogram<'model' | 'provider' | 'task_type'>;
@@ -48,6 +51,8 @@ export class MetricsService {
   private readonly fallbacks: Counter<'task_type' | 'outcome'>;
   private readonly cancellations: Counter<'model' | 'provider'>;
   private readonly embeddings: Counter<'model' | 'provider' | 'outcome'>;
+  private readonly keyRequests: Counter<'key' | 'outcome'>;
+  private readonly keyCost: Counter<'key'>;
 
   constructor(
     @InjectConfig() config: AppConfig,
@@ -55,6 +60,7 @@ export class MetricsService {
     private readonly clock: Clock,
   ) {
     this.taskTypes = new BoundedLabel(config.metrics.maxTaskTypes);
+    this.keyNames = new BoundedLabel(config.metrics.maxKeys);
     const registers = [registry];
     this.requests = new Counter({
       name: MetricName.Requests,
@@ -111,6 +117,18 @@ export class MetricsService {
       labelNames: ['model', 'provider', 'outcome'],
       registers,
     });
+    this.keyRequests = new Counter({
+      name: MetricName.KeyRequests,
+      help: 'Completion, chat and embedding requests of each client key by outcome; key is its name (bounded by METRICS_MAX_KEYS)',
+      labelNames: ['key', 'outcome'],
+      registers,
+    });
+    this.keyCost = new Counter({
+      name: MetricName.KeyCost,
+      help: 'Estimated cost in US dollars of the requests of each client key (bounded by METRICS_MAX_KEYS)',
+      labelNames: ['key'],
+      registers,
+    });
   }
 
   /** Starts timing a request; the inference lifecycle measures its provider calls with it. */
@@ -133,6 +151,7 @@ export class MetricsService {
       }
       if (request.usage) this.countUsage(model, provider, request.usage, request.cost ?? 0);
       if (request.status === 'cancelled') this.cancellations.inc({ model, provider });
+      this.countForKey(request.keyName, request.status, request.cost ?? 0);
 
       const answered = request.status !== 'failed';
       request.attempts.forEach((attempt, index) => {
@@ -144,10 +163,11 @@ export class MetricsService {
     });
   }
 
-  embeddingsServed(model: EmbeddingModel, tokens: number, cost: number): void {
+  embeddingsServed(model: EmbeddingModel, tokens: number, cost: number, keyName: string | null): void {
     this.safely(() => {
       this.embeddings.inc({ model: model.id, provider: model.provider, outcome: 'completed' });
       this.countUsage(model.id, model.provider, { prompt: tokens }, cost);
+      this.countForKey(keyName, 'completed', cost);
     });
   }
 
@@ -162,6 +182,13 @@ export class MetricsService {
       this.embeddings.inc({ ...labels, outcome: 'failed' });
       this.providerFailures.inc({ ...labels, code: attempt.error.code });
     });
+  }
+
+  private countForKey(keyName: string | null, outcome: string, cost: number): void {
+    if (keyName === null) return;
+    const key = this.keyNames.valueOf(keyName);
+    this.keyRequests.inc({ key, outcome });
+    this.keyCost.inc({ key }, cost);
   }
 
   /** Embeddings have input tokens only. */

@@ -1,5 +1,6 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
+import { AccessModule } from '../access/access.module';
 import { EventsModule } from '../events/events.module';
 import { PerformanceModule } from '../performance/performance.module';
 import { QueueName } from '../queue/queue-names';
@@ -9,7 +10,7 @@ import { RetentionService } from './retention.service';
 
 /** The retention job: removes what is past REQUEST_RETENTION_DAYS (see `RetentionService`). */
 @Module({
-  imports: [EventsModule, PerformanceModule, BullModule.registerQueue({ name: QueueName.Retention })],
+  imports: [AccessModule, EventsModule, PerformanceModule, BullModule.registerQueue({ name: QueueName.Retention })],
   providers: [RetentionService, RetentionRepository, RetentionProcessor],
   exports: [RetentionProcessor],
 })

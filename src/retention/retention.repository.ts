@@ -9,8 +9,9 @@ export class RetentionRepository {
   constructor(private readonly sql: Sql) {}
 
   /**
-   * Deletes up to `limit` finished requests created before `before`, oldest first, with their
-   * feedback (it refers to them), in one statement; returns how many of each went. The rows are
+   * Deletes up to `limit` finished requests created before `before` (and in a day whose spend is
+   * rolled up), oldest first, with their feedback (it refers to them), in one statement; returns
+   * how many of each went. The rows are
    * taken `FOR UPDATE SKIP LOCKED`: a request whose feedback is being written right now (its
    * transaction locks the row) is left for the next run, and two instances never take the same
    * rows. The observations feedback produced stay: they are pruned by their own rule. The ids go
@@ -21,6 +22,8 @@ export class RetentionRepository {
       `WITH doomed AS (
          SELECT id FROM inference_requests
           WHERE status IN ${FINISHED} AND created_at < $1
+            -- Only days whose spend is rolled up (SpendLedger): a report must not lose what retention removes.
+            AND created_at < (SELECT (rolled_through + 1)::timestamp AT TIME ZONE 'UTC' FROM spend_rollup_state)
           ORDER BY created_at
           LIMIT $2
           FOR UPDATE SKIP LOCKED

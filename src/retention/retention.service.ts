@@ -1,5 +1,6 @@
 import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { SpendLedger } from '../access/spend-ledger.repository';
 import { Clock } from '../common/clock';
 import { AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
@@ -32,6 +33,7 @@ export interface PruneResult {
  * - events published more than 24 hours ago;
  * - observations recorded and observed more than REQUEST_RETENTION_DAYS ago that are folded,
  *   rolled up and no longer referred to by feedback (their part of each roll-up bucket is kept).
+ * Closed days' spend is rolled up first: only requests of rolled-up days may go, so spend outlives them.
  * Requests go first, so the observations of their feedback become free to go in the same run.
  * Scores, roll-ups, resets and models are kept. Each table is pruned in batches of PRUNE_BATCH
  * until a batch comes back short, resting between batches; a run is idempotent, and runs on
@@ -47,6 +49,7 @@ export class RetentionService implements BeforeApplicationShutdown {
     private readonly requests: RetentionRepository,
     private readonly outbox: OutboxRepository,
     private readonly rollups: RollupRepository,
+    private readonly spend: SpendLedger,
     private readonly clock: Clock,
   ) {}
 
@@ -58,6 +61,8 @@ export class RetentionService implements BeforeApplicationShutdown {
   async prune(): Promise<PruneResult> {
     const now = this.clock.now().getTime();
     const window = new Date(now - this.config.retention.days * DAY_MS);
+    const spendDays = await this.spend.rollUpClosedDays();
+    if (spendDays > 0) this.logger.log(`Rolled up the spend of ${spendDays} day(s)`);
     let feedback = 0;
     const requests = await this.inBatches(async (limit) => {
       const pruned = await this.requests.pruneFinishedRequests(window, limit);

@@ -203,13 +203,15 @@ describe('retention job (REQUEST_RETENTION_DAYS)', () => {
       while (next < count || !done) {
         const id = `${prefix}-${next++}`;
         const started = performance.now();
-        const { status } = await request(service.baseUrl, 'POST', '/api/models/chat', {
+        const { status, body } = await request(service.baseUrl, 'POST', '/api/models/chat', {
           body: { model_id: LIVE_MODEL, task_type: 'general', messages: [{ role: 'user', content: 'Explain retention briefly.' }] },
           headers: { 'X-Request-Id': id },
         }).catch((error: Error) => {
           console.log(`${id} failed: ${String(error)} ${String((error as { cause?: unknown }).cause)}`);
-          return { status: 0 };
+          return { status: 0, body: null };
         });
+        // A refusal names its cause in the log, so a rare one on a loaded machine can be traced.
+        if (status !== 200 && status !== 0) console.log(`${id} answered ${status}: ${JSON.stringify(body)}`);
         result.latencies.push(performance.now() - started);
         result.statuses.push(status);
         result.ids.push(id);

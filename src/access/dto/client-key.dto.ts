@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsDateString, IsInt, IsNumber, IsOptional, IsString, IsUUID, Length, Max, Min } from 'class-validator';
+import { shownPrefix } from '../key-secret';
 import { IsNestedDto } from '../../common/validation/is-nested-dto';
 import { ClientKey, KeyLimits, KeyOwner } from '../client-key';
 
@@ -180,7 +181,7 @@ export function toClientKeyView(key: ClientKey): ClientKeyView {
   return {
     id: key.id,
     name: key.name,
-    prefix: `mos_${key.prefix}`,
+    prefix: shownPrefix(key.prefix),
     owner: key.owner,
     models: key.models,
     capabilities: key.capabilities,
@@ -190,4 +191,30 @@ export function toClientKeyView(key: ClientKey): ClientKeyView {
     created_at: key.createdAt.toISOString(),
     updated_at: key.updatedAt.toISOString(),
   };
+}
+
+/** `model.key.create`: the id is the caller's, so every instance that receives the command creates the same key. */
+export class CreateClientKeyCommandDto extends ClientKeySettingsDto {
+  @ApiProperty({ format: 'uuid', description: 'The new key id, chosen by the caller (a random UUID)' })
+  @IsUUID()
+  id: string;
+}
+
+/** `model.key.update`: the key and the fields to change, as in `PATCH /api/admin/keys/{id}`. */
+export class UpdateClientKeyCommandDto extends UpdateClientKeyDto {
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID()
+  id: string;
+}
+
+/** `model.key.rotate`: the key and the prefix it has now, so the command rotates it once whatever the number of instances. */
+export class RotateClientKeyCommandDto {
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID()
+  id: string;
+
+  @ApiProperty({ example: 'mos_Ab3dEf6hIj9k', description: 'The prefix the key has now (`GET /api/admin/keys/{id}`)' })
+  @IsString()
+  @Length(1, 32)
+  prefix: string;
 }

@@ -3,9 +3,10 @@ import { DomainError } from '../../common/errors/domain-error';
 import { ErrorCode } from '../../common/errors/error-code';
 import { AppConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
-import { Sql } from '../../database/sql';
+import { Clock } from '../../common/clock';
 import { RedisService } from '../../redis/redis.module';
 import { Caller, ClientKey } from '../client-key';
+import { SpendLedger } from '../spend-ledger.repository';
 import { ADMIT, SEED, SETTLE } from './limit-scripts';
 import { BudgetPeriod, budgetPeriods, NANO_PER_USD, toNano } from './budget-periods';
 
@@ -51,7 +52,8 @@ export class LimitsService {
   constructor(
     @InjectConfig() private readonly config: AppConfig,
     private readonly redis: RedisService,
-    private readonly sql: Sql,
+    private readonly ledger: SpendLedger,
+    private readonly clock: Clock,
   ) {
     this.leaseMs = config.requests.timeoutMs + 60_000;
   }
@@ -60,7 +62,7 @@ export class LimitsService {
   async admit(caller: Caller, reservation: Reservation): Promise<Admission> {
     if (caller.kind !== 'key' || !hasLimits(caller.key)) return NOTHING_HELD;
     const key = caller.key;
-    const periods = budgetPeriods(key.limits, new Date());
+    const periods = budgetPeriods(key.limits, this.clock.now());
     const keys = this.keysOf(key, periods);
     const amount = toNano(reservation.maxCostUsd);
     const args = [
@@ -105,10 +107,7 @@ export class LimitsService {
 
   /** A period's spend as Postgres records it, for Redis to count on from (first use, or after Redis lost its counters). */
   private async seed(key: ClientKey, period: BudgetPeriod, hash: string): Promise<void> {
-    const [{ spent }] = await this.sql.query<{ spent: number }>(
-      `SELECT coalesce(sum(cost), 0)::float8 AS spent FROM inference_requests WHERE client_key = $1 AND created_at >= $2`,
-      [key.id, period.since],
-    );
+    const spent = await this.ledger.spentBy(key.id, period.since);
     await this.run(SEED, [hash], [Math.round(spent * NANO_PER_USD), period.ttlSeconds]);
   }
 
