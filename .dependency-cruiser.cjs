@@ -11,7 +11,8 @@ const LAYERS = [
   ['circuit-breaker', 'instances', 'events', 'providers', 'access'],
   ['models'],
   ['performance', 'metrics'],
-  ['routing'],
+  // The response cache stores what inference hands it and knows nothing of requests.
+  ['routing', 'cache'],
   ['inference', 'embeddings'],
   ['feedback', 'health', 'dashboard', 'retention', 'spend'],
   ['openai-compat', 'admin'],

@@ -77,6 +77,7 @@ function bootstrapKey(secret: string, index: number): ClientKey {
     models: null,
     capabilities: null,
     limits: {},
+    cacheTtlSeconds: null,
     expiresAt: null,
     revokedAt: null,
     createdAt: epoch,

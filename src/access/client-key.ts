@@ -35,6 +35,8 @@ export interface ClientKey {
   /** Capabilities the key may use (`chat`, `completion`, `embedding`, `function_calling`, `vision`...); null: any. */
   capabilities: string[] | null;
   limits: KeyLimits;
+  /** How long answers of the key's requests are cached when a request does not say (docs/api.md 'Response cache'); null: not cached. */
+  cacheTtlSeconds: number | null;
   expiresAt: Date | null;
   revokedAt: Date | null;
   createdAt: Date;

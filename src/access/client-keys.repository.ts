@@ -11,6 +11,7 @@ interface ClientKeyRow {
   models: string[] | null;
   capabilities: string[] | null;
   limits: KeyLimits;
+  cache_ttl_seconds: number | null;
   expires_at: Date | null;
   revoked_at: Date | null;
   created_at: Date;
@@ -30,10 +31,11 @@ export interface KeySettings {
   models: string[] | null;
   capabilities: string[] | null;
   limits: KeyLimits;
+  cacheTtlSeconds: number | null;
   expiresAt: Date | null;
 }
 
-const COLUMNS = 'id, name, prefix, digest, owner, models, capabilities, limits, expires_at, revoked_at, created_at, updated_at';
+const COLUMNS = 'id, name, prefix, digest, owner, models, capabilities, limits, cache_ttl_seconds, expires_at, revoked_at, created_at, updated_at';
 
 /** Most keys listed in one answer. */
 export const MAX_LISTED_KEYS = 1000;
@@ -60,9 +62,9 @@ export class ClientKeysRepository {
   /** Null when a key with this id exists already. */
   async insert(id: string, prefix: string, digest: Buffer, settings: KeySettings): Promise<ClientKey | null> {
     const [row] = await this.sql.query<ClientKeyRow>(
-      `INSERT INTO client_keys (id, name, prefix, digest, owner, models, capabilities, limits, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING RETURNING ${COLUMNS}`,
-      [id, settings.name, prefix, digest, settings.owner, settings.models, settings.capabilities, settings.limits, settings.expiresAt],
+      `INSERT INTO client_keys (id, name, prefix, digest, owner, models, capabilities, limits, expires_at, cache_ttl_seconds)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (id) DO NOTHING RETURNING ${COLUMNS}`,
+      [id, settings.name, prefix, digest, settings.owner, settings.models, settings.capabilities, settings.limits, settings.expiresAt, settings.cacheTtlSeconds],
     );
     return row ? stored(row).key : null;
   }
@@ -70,9 +72,10 @@ export class ClientKeysRepository {
   /** Null when there is no such key. */
   async update(id: string, settings: KeySettings): Promise<ClientKey | null> {
     const [row] = await this.sql.query<ClientKeyRow>(
-      `UPDATE client_keys SET name = $2, owner = $3, models = $4, capabilities = $5, limits = $6, expires_at = $7, updated_at = now()
+      `UPDATE client_keys SET name = $2, owner = $3, models = $4, capabilities = $5, limits = $6, expires_at = $7, cache_ttl_seconds = $8,
+              updated_at = now()
        WHERE id = $1 RETURNING ${COLUMNS}`,
-      [id, settings.name, settings.owner, settings.models, settings.capabilities, settings.limits, settings.expiresAt],
+      [id, settings.name, settings.owner, settings.models, settings.capabilities, settings.limits, settings.expiresAt, settings.cacheTtlSeconds],
     );
     return row ? stored(row).key : null;
   }
@@ -114,6 +117,7 @@ function stored(row: ClientKeyRow): StoredKey {
       models: row.models,
       capabilities: row.capabilities,
       limits: row.limits,
+      cacheTtlSeconds: row.cache_ttl_seconds,
       expiresAt: row.expires_at,
       revokedAt: row.revoked_at,
       createdAt: row.created_at,

@@ -12,6 +12,7 @@ export function settingsOf(dto: Partial<ClientKeySettingsDto>, current?: ClientK
     models: pick(dto.models, current?.models ?? null),
     capabilities: pick(dto.capabilities, current?.capabilities ?? null),
     limits: { ...pick(dto.limits, current?.limits ?? null) },
+    cacheTtlSeconds: pick(dto.cache_ttl_seconds, current?.cacheTtlSeconds ?? null),
     expiresAt: dto.expires_at === undefined ? (current?.expiresAt ?? null) : dto.expires_at === null ? null : new Date(dto.expires_at),
   };
 }

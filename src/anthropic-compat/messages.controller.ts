@@ -8,11 +8,12 @@ import { CallerOf, ClientAuthGuard } from '../access/client-auth.guard';
 import { ignoredParamsHeader } from '../common/http/ignored-params';
 import { inferredTaskHeader } from '../common/http/inferred-task';
 import { requestIdOf } from '../common/http/request-id.middleware';
+import { CACHE_TTL_HEADER, cacheResultHeader } from '../common/http/response-cache';
 import { SseStream } from '../common/http/sse';
 import { CompletionView } from '../inference/dto/completion.view';
 import { RunControl } from '../inference/inference.types';
 import { ESTIMATED_COST_HEADER, MODEL_ID_HEADER } from '../openai-compat/openai-compat.controller';
-import { OpenAiBody, RoutingHeaders } from '../openai-compat/openai-params';
+import { CacheTtlHeader, OpenAiBody, RoutingHeaders } from '../openai-compat/openai-params';
 import { RoutingHints } from '../openai-compat/openai-request.mapper';
 import { formatUsd } from '../openai-compat/openai-response.mapper';
 import { ANTHROPIC_REQUEST_ID_HEADER, toAnthropicError } from './anthropic-error';
@@ -31,6 +32,7 @@ const DESCRIPTION =
 /** `/v1/messages` and `/v1/messages/count_tokens`, Anthropic's wire format (docs/api.md). */
 @ApiTags('anthropic-compatible')
 @ApiHeader({ name: 'x-api-key', required: false, description: 'A client key (or Authorization: Bearer)' })
+@ApiHeader({ name: CACHE_TTL_HEADER, required: false, description: 'Seconds to keep the answer in the response cache (docs/api.md, Response cache); answers X-Cache: hit or miss' })
 @UseGuards(ClientAuthGuard)
 @Controller('v1/messages')
 export class MessagesController {
@@ -47,19 +49,22 @@ export class MessagesController {
   async create(
     @OpenAiBody() body: MessagesRequestDto,
     @RoutingHeaders() hints: RoutingHints,
+    @CacheTtlHeader() cacheTtlSeconds: number | undefined,
     @CallerOf() caller: Caller,
     @Req() request: Request,
     @Res() response: Response,
   ): Promise<void> {
     const requestId = requestIdOf(response)!;
     response.setHeader(ANTHROPIC_REQUEST_ID_HEADER, requestId);
-    const run = (control: RunControl) => this.messages.create(body, request.body as Record<string, unknown>, request.headers, hints, control);
+    const run = (control: RunControl) =>
+      this.messages.create(body, request.body as Record<string, unknown>, request.headers, { ...hints, cacheTtlSeconds }, control);
     const control: RunControl = {
       requestId,
       caller,
       signal: abortOnDisconnect(response),
       onIgnoredParams: ignoredParamsHeader(response),
       onInferredTask: inferredTaskHeader(response),
+      onCacheResult: cacheResultHeader(response),
     };
     if (body.stream) return this.stream(response, body, control, run);
 

@@ -143,6 +143,17 @@ describe('loadConfig', () => {
     }
   });
 
+  it('caps the response cache at 256 KiB an entry, 64 MiB in all and a day of TTL unless told otherwise', () => {
+    expect(loadConfig({}).cache).toEqual({ maxEntryBytes: 262_144, maxBytes: 67_108_864, maxTtlSeconds: 86_400 });
+    expect(loadConfig({ CACHE_MAX_ENTRY_BYTES: '2048', CACHE_MAX_BYTES: '4096', CACHE_MAX_TTL_SECONDS: '60' }).cache).toEqual({
+      maxEntryBytes: 2048,
+      maxBytes: 4096,
+      maxTtlSeconds: 60,
+    });
+    expect(problemsOf({ CACHE_MAX_TTL_SECONDS: '0' })).toEqual([expect.stringContaining('CACHE_MAX_TTL_SECONDS must be an integer from 1 to 31536000')]);
+    expect(problemsOf({ CACHE_MAX_BYTES: '1mb' })).toEqual([expect.stringContaining('CACHE_MAX_BYTES must be an integer')]);
+  });
+
   it('turns exploration off or on by name', () => {
     expect(loadConfig({ ROUTING_EXPLORATION: 'off' }).routing.exploration).toBe(0);
     expect(loadConfig({ ROUTING_EXPLORATION: 'on' }).routing.exploration).toBe(1);

@@ -57,11 +57,25 @@ export interface AppConfig {
   routing: RoutingSettings;
   metrics: MetricsSettings;
   retention: RetentionSettings;
+  cache: ResponseCacheSettings;
 }
 
 export type ClientAuth = 'off' | 'keys';
 /** `open` lets requests through uncounted; `closed` refuses them (503). */
 export type FailMode = 'open' | 'closed';
+
+/** The response cache (docs/api.md 'Response cache'): exact-match answers kept in Redis, opt-in per request or per key. */
+export interface ResponseCacheSettings {
+  /** An answer whose stored entry is larger than this is not stored. */
+  maxEntryBytes: number;
+  /** Total size of the stored entries; the oldest are evicted beyond it. */
+  maxBytes: number;
+  /** Longest time a request (or a key's default) may ask an answer to be kept. */
+  maxTtlSeconds: number;
+}
+
+/** Hard bound of every cache TTL (a year): what a DTO accepts before CACHE_MAX_TTL_SECONDS applies. */
+export const CACHE_TTL_CEILING_SECONDS = 31_536_000;
 
 export interface RetentionSettings {
   /**
@@ -229,6 +243,11 @@ export function loadConfig(env: Env): AppConfig {
     },
     retention: {
       days: read.integer('REQUEST_RETENTION_DAYS', 30, 1, 36_500),
+    },
+    cache: {
+      maxEntryBytes: read.integer('CACHE_MAX_ENTRY_BYTES', 256 * 1024, 1024, 512 * 1024 * 1024),
+      maxBytes: read.integer('CACHE_MAX_BYTES', 64 * 1024 * 1024, 1024, 64 * 1024 * 1024 * 1024),
+      maxTtlSeconds: read.integer('CACHE_MAX_TTL_SECONDS', 86_400, 1, CACHE_TTL_CEILING_SECONDS),
     },
   };
 

@@ -27,19 +27,29 @@ export interface JudgedRequest {
   scoredAs: string;
   /** The key the request belongs to. */
   clientKey: string | null;
+  /** Answered from the response cache. */
+  cached: boolean;
 }
 
 @Injectable()
 export class FeedbackRepository {
   /** Locks the request row for the rest of the transaction, so feedback on one request is applied one at a time. */
   async lockRequest(tx: TransactionQuery, id: string): Promise<JudgedRequest | null> {
-    const rows = await tx<{ id: string; status: JudgedRequest['status']; model_id: string | null; task_type: string; inferred_task: string | null; client_key: string | null }>(
-      `SELECT id, status, model_id, task_type, inferred_task, client_key FROM inference_requests WHERE id = $1 FOR UPDATE`,
+    const rows = await tx<{
+      id: string;
+      status: JudgedRequest['status'];
+      model_id: string | null;
+      task_type: string;
+      inferred_task: string | null;
+      client_key: string | null;
+      cached: boolean;
+    }>(
+      `SELECT id, status, model_id, task_type, inferred_task, client_key, cached FROM inference_requests WHERE id = $1 FOR UPDATE`,
       [id],
     );
     const row = rows[0];
     return row
-      ? { id: row.id, status: row.status, modelId: row.model_id, taskType: row.task_type, scoredAs: row.inferred_task ?? row.task_type, clientKey: row.client_key }
+      ? { id: row.id, status: row.status, modelId: row.model_id, taskType: row.task_type, scoredAs: row.inferred_task ?? row.task_type, clientKey: row.client_key, cached: row.cached }
       : null;
   }
 

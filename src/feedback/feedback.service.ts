@@ -112,7 +112,9 @@ export class FeedbackService {
   /**
    * The finished request feedback is about, locked for the transaction: 404 when unknown, 409
    * while it has no outcome to judge yet (queued or running), or no model to judge (it ended
-   * before any model was called: cancelled while queued, interrupted).
+   * before any model was called: cancelled while queued, interrupted), nor for a request answered
+   * from the response cache: the model did not answer it, so it says nothing new about the model
+   * (feedback belongs on the request that produced the answer).
    */
   private async judgedRequest(tx: TransactionQuery, requestId: string, caller: Caller): Promise<JudgedRequest & { modelId: string }> {
     const request = await this.feedback.lockRequest(tx, requestId);
@@ -124,6 +126,13 @@ export class FeedbackService {
       throw new DomainError(ErrorCode.Conflict, `Request "${requestId}" ended (${request.status}) before any model answered: there is no answer to rate`, {
         request_id: requestId,
       });
+    }
+    if (request.cached) {
+      throw new DomainError(
+        ErrorCode.Conflict,
+        `Request "${requestId}" was answered from the response cache: rate the request whose answer was cached, not its replay`,
+        { request_id: requestId, cached: true },
+      );
     }
     return { ...request, modelId: request.modelId };
   }

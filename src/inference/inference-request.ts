@@ -36,6 +36,8 @@ export interface InferenceRequest {
   error: { code: string; message: string; details: Record<string, unknown> } | null;
   /** The body the caller received (SPEC completion response), for later reads of the request. */
   response: CompletionView | null;
+  /** Answered from the response cache: no provider was called, it cost nothing and is no performance observation. */
+  cached: boolean;
   metadata: RequestMetadata;
   createdAt: Date;
   completedAt: Date | null;

@@ -8,6 +8,7 @@ import { toDomainError } from '../common/filters/to-domain-error';
 import { abortOnDisconnect } from '../common/http/abort-on-disconnect';
 import { IGNORED_PARAMS_HEADER, ignoredParamsHeader } from '../common/http/ignored-params';
 import { REQUEST_ID_HEADER, requestIdOf } from '../common/http/request-id.middleware';
+import { cacheResultHeader } from '../common/http/response-cache';
 import { SseStream } from '../common/http/sse';
 import { ApiErrorResponses } from '../common/swagger/api-error-responses';
 import { CancelPathDto, CancelResultView } from './dto/cancel-request.dto';
@@ -127,8 +128,9 @@ async function respond(dto: InferenceRequestDto, caller: Caller, response: Respo
   const requestId = requestIdOf(response)!;
   const signal = abortOnDisconnect(response);
   const onIgnoredParams = ignoredParamsHeader(response);
+  const onCacheResult = cacheResultHeader(response);
   if (!dto.stream) {
-    response.status(200).json(await run({ requestId, caller, signal, onIgnoredParams }));
+    response.status(200).json(await run({ requestId, caller, signal, onIgnoredParams, onCacheResult }));
     return;
   }
 
@@ -139,6 +141,7 @@ async function respond(dto: InferenceRequestDto, caller: Caller, response: Respo
       caller,
       signal,
       onIgnoredParams,
+      onCacheResult,
       onStart: () => sse.send('start', { request_id: requestId }),
       onDelta: (content) => sse.send('delta', { content }),
       onToolCallDelta: (delta) => sse.send('tool_call', delta),

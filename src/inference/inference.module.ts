@@ -1,5 +1,6 @@
 import { AccessModule } from '../access/access.module';
 import { BullModule } from '@nestjs/bullmq';
+import { CacheModule } from '../cache/cache.module';
 import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { RequestIdMiddleware } from '../common/http/request-id.middleware';
 import { EventsModule } from '../events/events.module';
@@ -8,6 +9,7 @@ import { PerformanceModule } from '../performance/performance.module';
 import { ProvidersModule } from '../providers/providers.module';
 import { QueueName } from '../queue/queue-names';
 import { RoutingModule } from '../routing/routing.module';
+import { CachedAnswers } from './cached-answers.service';
 import { CancellationService } from './cancellation.service';
 import { InFlightRegistry } from './in-flight.registry';
 import { InferenceController } from './inference.controller';
@@ -28,11 +30,13 @@ import { RecentRequestsService } from './recent-requests.service';
     EventsModule,
     PerformanceModule,
     InstancesModule,
+    CacheModule,
     BullModule.registerQueue({ name: QueueName.Inference }),
   ],
   controllers: [InferenceController, RecentRequestsController, InferenceHandler],
   providers: [
     InferenceService,
+    CachedAnswers,
     QueuedRequestsService,
     OutcomeRecorder,
     OrphanReclaimer,

@@ -46,7 +46,7 @@ export class InferenceRepository {
     return {
       sql: `UPDATE inference_requests SET status = $2, model_id = $3, provider = $4, attempts = $5, prompt_tokens = $6,
                    completion_tokens = $7, total_tokens = $8, cost = $9, latency_ms = $10, finish_reason = $11, error = $12,
-                   response = $13, completed_at = $14
+                   response = $13, completed_at = $14, cached = $16
              WHERE id = $1 AND status = $15
          RETURNING id`,
       params: [
@@ -65,6 +65,7 @@ export class InferenceRepository {
         outcome.response === null ? null : toJsonb(outcome.response),
         outcome.completedAt,
         from,
+        outcome.cached,
       ],
     };
   }
@@ -149,7 +150,7 @@ export class InferenceRepository {
 }
 
 const REQUEST_COLUMNS = `id, kind, status, task_type, inferred_task, requested_model_id, model_id, provider, attempts, prompt_tokens, completion_tokens,
-  total_tokens, cost, latency_ms, finish_reason, error, response, metadata, created_at, completed_at, instance_id, client_key`;
+  total_tokens, cost, latency_ms, finish_reason, error, response, cached, metadata, created_at, completed_at, instance_id, client_key`;
 
 interface RequestRecord {
   id: string;
@@ -169,6 +170,7 @@ interface RequestRecord {
   finish_reason: string | null;
   error: InferenceRequest['error'];
   response: InferenceRequest['response'];
+  cached: boolean;
   metadata: InferenceRequest['metadata'];
   created_at: Date;
   completed_at: Date | null;
@@ -195,6 +197,7 @@ function fromRequestRecord(r: RequestRecord): InferenceRequest {
     finishReason: r.finish_reason,
     error: r.error,
     response: r.response,
+    cached: r.cached,
     metadata: r.metadata,
     createdAt: r.created_at,
     completedAt: r.completed_at,

@@ -19,6 +19,7 @@ import { GenerationResult } from '../providers/provider.types';
 import { ProvidersService } from '../providers/providers.service';
 import { PromptKindsService } from '../routing/prompt-kinds.service';
 import { PlannedCandidate, RoutingService } from '../routing/routing.service';
+import { CachedAnswers } from './cached-answers.service';
 import { CompletionView } from './dto/completion.view';
 import { ChatRequestDto, CompletionRequestDto } from './dto/inference-request.dto';
 import { InFlightRegistry } from './in-flight.registry';
@@ -30,9 +31,6 @@ import { factsOf, kindTextOf, rowOf, toJob } from './job';
 import { assertPromptSize } from './prompt';
 import { Outcome, Usage, answeredOutcome, failedOutcome } from './outcome';
 import { OutcomeRecorder } from './outcome-recorder.service';
-
-/** However close a request is to its deadline, its outcome gets this long to be written (a database restart takes a second or two). */
-const MIN_RECORD_WINDOW_MS = 2000;
 
 /** Why a request stopped trying candidates before running out of them. */
 type Stop = 'max_attempts' | 'request_timeout';
@@ -60,6 +58,7 @@ export class InferenceService {
     private readonly lease: InstanceLease,
     private readonly metrics: MetricsService,
     private readonly limits: LimitsService,
+    private readonly cached: CachedAnswers,
     private readonly clock: Clock,
   ) {}
 
@@ -83,13 +82,20 @@ export class InferenceService {
    * row keeps it for a queued run and for feedback.
    */
   async accept(job: Job, caller: Caller): Promise<PlannedCandidate[]> {
+    this.check(job, caller);
+    if (job.dto.task_type === undefined) job.inferredTask = await this.kinds.kindOf(kindTextOf(job));
+    return this.plan(job, caller);
+  }
+
+  /** What a request must pass before it is answered from the cache or routed: room for its task type, its prompt's size, its key's permissions. */
+  private check(job: Job, caller: Caller): void {
     if (!this.performance.admitsTaskType(job.taskType)) {
       throw new ValidationFailed({
         task_type: [`"${job.taskType}" is new and this deployment already tracks its limit of task types (MAX_TASK_TYPES); use a known one`],
       });
     }
-    if (job.dto.task_type === undefined) job.inferredTask = await this.kinds.kindOf(kindTextOf(job));
-    return this.plan(job, caller);
+    assertPromptSize(job.kind === 'chat' ? 'messages' : 'prompt', job.promptText, this.config.maxPromptChars);
+    assertMayUse(caller, [job.kind, ...job.capabilities, ...(job.dto.requirements?.capabilities ?? [])], job.dto.model_id);
   }
 
   /** The candidates, in order, among the models the caller's key may use. */
@@ -144,8 +150,20 @@ export class InferenceService {
     throw await this.fail(job, control, attempts, stop, started, deadline);
   }
 
+  /** A request that uses the response cache is answered from it when it can be, and keeps its fresh answer there otherwise. */
   private async run(job: Job, control: RunControl): Promise<CompletionView> {
     if (control.onDelta && job.choices > 1) throw new ValidationFailed({ n: ['n above 1 cannot be streamed by this gateway: ask for one choice, or for several without stream'] });
+    this.check(job, control.caller);
+    const plan = this.cached.planFor(job, control.caller);
+    if (!plan) return this.runLive(job, control);
+    const hit = await this.cached.answer(job, control, plan);
+    if (hit) return hit;
+    const view = await this.runLive(job, plan.capture.wrap(control));
+    await this.cached.keep(plan, view, control.onDelta !== undefined);
+    return view;
+  }
+
+  private async runLive(job: Job, control: RunControl): Promise<CompletionView> {
     const candidates = await this.accept(job, control.caller);
     if (job.inferredTask !== null) control.onInferredTask?.(job.inferredTask);
     const admission = await this.limits.admit(control.caller, reservationFor(job, candidates, control.requestId));
@@ -270,16 +288,8 @@ export class InferenceService {
     return error;
   }
 
-  private async record(job: Job, { requestId, caller }: RunControl, outcome: Outcome, deadline: number): Promise<void> {
-    const until = Math.max(deadline, this.clock.monotonicMs() + MIN_RECORD_WINDOW_MS);
-    const written = await this.recorder.record({ requestId, taskType: job.taskType, keyName: keyNameOf(caller), timer: job.timer }, 'running', outcome, until);
-    if (!written) {
-      throw new DomainError(
-        ErrorCode.Interrupted,
-        'Request was finalized as interrupted while this instance was out of reach of the database; its answer was not recorded',
-        { request_id: requestId },
-      );
-    }
+  private record(job: Job, { requestId, caller }: RunControl, outcome: Outcome, deadline: number): Promise<void> {
+    return this.recorder.recordRun({ requestId, taskType: job.taskType, keyName: keyNameOf(caller), timer: job.timer }, outcome, deadline);
   }
 
   /** Provider-reported counts; where a provider reports none (or the call was cancelled), counted with the model's tokenizer. */

@@ -23,6 +23,8 @@ export interface RunControl {
   onNativeBody?: (body: unknown) => void;
   /** The kind learned from the prompt of a request without task type, once it is known (before `onStart`). */
   onInferredTask?: (task: string) => void;
+  /** Whether the response cache had the answer; only for requests that use the cache, before `onStart`. */
+  onCacheResult?: (result: 'hit' | 'miss') => void;
   /** Called once the request is accepted and recorded, before any provider call. */
   onStart?: () => void;
   /**

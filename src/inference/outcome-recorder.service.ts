@@ -1,6 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { isDatabaseUnavailable } from '../common/errors/database-unavailable';
+import { DomainError } from '../common/errors/domain-error';
+import { ErrorCode } from '../common/errors/error-code';
 import { Sql } from '../database/sql';
 import { OutboxRelay } from '../events/outbox-relay.service';
 import { OutboxRepository } from '../events/outbox.repository';
@@ -13,6 +15,8 @@ import { Outcome } from './outcome';
 /** First pause before writing an outcome again while the database is unavailable; it doubles up to the cap. */
 const FIRST_RETRY_MS = 50;
 const MAX_RETRY_MS = 1000;
+/** However close a request is to its deadline, its outcome gets this long to be written (a database restart takes a second or two). */
+const MIN_RECORD_WINDOW_MS = 2000;
 
 /** The request whose outcome is written, as metrics label it. */
 export interface RecordedFor {
@@ -67,6 +71,22 @@ export class OutcomeRecorder {
     return true;
   }
 
+  /**
+   * Writes the outcome of a request this instance runs, trying until its deadline (and at least a
+   * couple of seconds); throws the error to answer with when the request was finalized as
+   * interrupted meanwhile, since its answer was then not recorded.
+   */
+  async recordRun(request: RecordedFor, outcome: Outcome, deadlineMs: number): Promise<void> {
+    const until = Math.max(deadlineMs, this.clock.monotonicMs() + MIN_RECORD_WINDOW_MS);
+    if (!(await this.record(request, 'running', outcome, until))) {
+      throw new DomainError(
+        ErrorCode.Interrupted,
+        'Request was finalized as interrupted while this instance was out of reach of the database; its answer was not recorded',
+        { request_id: request.requestId },
+      );
+    }
+  }
+
   /** Requests of this instance whose outcome could not be written; each is forgotten once an outcome of it is written. */
   unrecordedIds(): string[] {
     return [...this.unrecorded];
@@ -94,6 +114,7 @@ export class OutcomeRecorder {
         error: outcome.error,
         response: outcome.response,
         completedAt: this.clock.now(),
+        cached: outcome.cached === true,
       },
       from,
     );

@@ -53,6 +53,8 @@ export interface Outcome {
   response: CompletionView | null;
   events: OutgoingEvent[];
   observations: NewObservation[];
+  /** Answered from the response cache (`cachedOutcome`); absent otherwise. */
+  cached?: true;
 }
 
 /** A provider call that produced the request's answer (or, cancelled, what it produced until then). */
@@ -105,22 +107,7 @@ export function answeredOutcome(facts: RequestFacts, answer: Answer, attempts: F
   if (cancelled) {
     events.push(failedEvent(facts.requestId, model.id, { code: ProviderErrorCode.Cancelled, message: 'Request was cancelled', details: {} }));
   } else {
-    events.push({
-      name: EventName.RequestCompleted,
-      payload: {
-        request_id: facts.requestId,
-        model_id: model.id,
-        ...facts.metadata,
-        task_type: facts.taskType,
-        timestamp: timing.now.toISOString(),
-        metrics: {
-          latency_ms: timing.latencyMs,
-          tokens: { prompt: usage.prompt, completion: usage.completion, total: usage.prompt + usage.completion },
-          cost,
-          performance: { quality_score: scores.quality, confidence: result.confidence },
-        },
-      },
-    });
+    events.push(completedEvent(facts, response, usage, timing));
     observations.push(observation(facts, model.id, true, automaticQuality(result.content, result.finishReason), timing.now));
   }
   return {
@@ -135,6 +122,57 @@ export function answeredOutcome(facts: RequestFacts, answer: Answer, attempts: F
     response,
     events,
     observations,
+  };
+}
+
+/**
+ * A request answered from the response cache: the cached body under this request's id and time,
+ * at no cost (no provider was called), without the fallback trail of the request that produced
+ * it. It is published as completed like any other, and is no observation of the model.
+ */
+export function cachedOutcome(facts: RequestFacts, cached: CompletionView, timing: Timing): Outcome & { response: CompletionView } {
+  const { failed_attempts: _trail, ...metadata } = cached.metadata;
+  const response: CompletionView = {
+    ...cached,
+    completion_id: facts.requestId,
+    created_at: timing.createdAt.toISOString(),
+    usage: { ...cached.usage, estimated_cost: 0 },
+    metadata,
+    cached: true,
+  };
+  const usage = { prompt: cached.usage.prompt_tokens, completion: cached.usage.completion_tokens };
+  return {
+    status: 'completed',
+    model: cached.model,
+    attempts: [],
+    usage,
+    cost: 0,
+    latencyMs: timing.latencyMs,
+    finishReason: cached.metadata.finish_reason,
+    error: null,
+    response,
+    events: [completedEvent(facts, response, usage, timing)],
+    observations: [],
+    cached: true,
+  };
+}
+
+function completedEvent(facts: RequestFacts, response: CompletionView, usage: Usage, timing: Timing): OutgoingEvent {
+  return {
+    name: EventName.RequestCompleted,
+    payload: {
+      request_id: facts.requestId,
+      model_id: response.model.id,
+      ...facts.metadata,
+      task_type: facts.taskType,
+      timestamp: timing.now.toISOString(),
+      metrics: {
+        latency_ms: timing.latencyMs,
+        tokens: { prompt: usage.prompt, completion: usage.completion, total: usage.prompt + usage.completion },
+        cost: response.usage.estimated_cost,
+        performance: { quality_score: response.performance.quality_score, confidence: response.performance.confidence },
+      },
+    },
   };
 }
 

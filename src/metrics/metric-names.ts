@@ -11,6 +11,7 @@ export const MetricName = {
   Fallbacks: 'mos_fallbacks_total',
   Cancellations: 'mos_cancellations_total',
   EmbeddingRequests: 'mos_embedding_requests_total',
+  ResponseCache: 'mos_response_cache_total',
   CircuitState: 'mos_circuit_state',
   CircuitConsecutiveFailures: 'mos_circuit_consecutive_failures',
   OutboxBacklog: 'mos_outbox_backlog',

@@ -23,7 +23,12 @@ export interface RecordedRequest {
   cost: number | null;
   /** Null for a request that never ran (cancelled while queued): it has no latency. */
   timer: RequestTimer | null;
+  /** Answered from the response cache: a request, but no provider's tokens or cost. */
+  cached?: boolean;
 }
+
+/** What the response cache did: a lookup that found an answer or none, an answer stored or too large to be, Redis failing. */
+export type ResponseCacheResult = 'hit' | 'miss' | 'store' | 'too_large' | 'error';
 
 export interface EmbeddingModel {
   id: string;
@@ -53,6 +58,7 @@ export class MetricsService {
   private readonly embeddings: Counter<'model' | 'provider' | 'outcome'>;
   private readonly keyRequests: Counter<'key' | 'outcome'>;
   private readonly keyCost: Counter<'key'>;
+  private readonly responseCacheResults: Counter<'result'>;
 
   constructor(
     @InjectConfig() config: AppConfig,
@@ -129,6 +135,12 @@ export class MetricsService {
       labelNames: ['key'],
       registers,
     });
+    this.responseCacheResults = new Counter({
+      name: MetricName.ResponseCache,
+      help: 'Response cache lookups (hit, miss), stores (store, too_large) and Redis failures (error); hits are also counted as requests',
+      labelNames: ['result'],
+      registers,
+    });
   }
 
   /** Starts timing a request; the inference lifecycle measures its provider calls with it. */
@@ -149,7 +161,7 @@ export class MetricsService {
         this.duration.observe({ model, provider, task_type: taskType }, totalSeconds);
         this.overhead.observe(overheadSeconds);
       }
-      if (request.usage) this.countUsage(model, provider, request.usage, request.cost ?? 0);
+      if (request.usage && !request.cached) this.countUsage(model, provider, request.usage, request.cost ?? 0);
       if (request.status === 'cancelled') this.cancellations.inc({ model, provider });
       this.countForKey(request.keyName, request.status, request.cost ?? 0);
 
@@ -161,6 +173,10 @@ export class MetricsService {
         }
       });
     });
+  }
+
+  responseCache(result: ResponseCacheResult): void {
+    this.safely(() => this.responseCacheResults.inc({ result }));
   }
 
   embeddingsServed(model: EmbeddingModel, tokens: number, cost: number, keyName: string | null): void {

@@ -7,6 +7,7 @@ import { abortOnDisconnect } from '../common/http/abort-on-disconnect';
 import { IGNORED_PARAMS_HEADER, ignoredParamsHeader } from '../common/http/ignored-params';
 import { INFERRED_TASK_HEADER, inferredTaskHeader } from '../common/http/inferred-task';
 import { REQUEST_ID_HEADER, requestIdOf } from '../common/http/request-id.middleware';
+import { CACHE_RESULT_HEADER, CACHE_TTL_HEADER, cacheResultHeader } from '../common/http/response-cache';
 import { CompletionView } from '../inference/dto/completion.view';
 import { RunControl } from '../inference/inference.types';
 import { Caller } from '../access/client-key';
@@ -21,7 +22,7 @@ import {
 } from './dto/openai-response.view';
 import { OpenAiCompatService } from './openai-compat.service';
 import { toOpenAiError } from './openai-error';
-import { OpenAiBody, RoutingHeaders } from './openai-params';
+import { CacheTtlHeader, OpenAiBody, RoutingHeaders } from './openai-params';
 import { RoutingHints, ROUTING_HEADERS } from './openai-request.mapper';
 import {
   ChunkEncoder,
@@ -60,6 +61,11 @@ const routingHeaders = applyDecorators(
   ApiHeader({ name: ROUTING_HEADERS.reliability, required: false, description: '0..1: requirements.reliability' }),
   ApiHeader({ name: ROUTING_HEADERS.creativity, required: false, description: '0..1: requirements.creativity' }),
   ApiHeader({ name: ROUTING_HEADERS.fallback, required: false, description: 'false: a named model never falls back to another' }),
+  ApiHeader({
+    name: CACHE_TTL_HEADER,
+    required: false,
+    description: "Seconds to keep the answer in the response cache (0 to CACHE_MAX_TTL_SECONDS; 0: do not use it, whatever the key's default); docs/api.md, Response cache",
+  }),
 );
 
 const answerHeaders = {
@@ -67,6 +73,7 @@ const answerHeaders = {
   [MODEL_ID_HEADER]: { description: 'The model that answered (not on streams: see the last chunks)', schema: { type: 'string' } },
   [ESTIMATED_COST_HEADER]: { description: 'Estimated cost in USD (not on streams: see the usage chunk)', schema: { type: 'string' } },
   [IGNORED_PARAMS_HEADER]: { description: 'Hints the answering provider did not get, comma-separated and sorted (streams too)', schema: { type: 'string' } },
+  [CACHE_RESULT_HEADER]: { description: "hit or miss, when the request used the response cache (X-Cache-TTL or the key's default)", schema: { type: 'string' } },
   [INFERRED_TASK_HEADER]: {
     description: "The kind learned from the prompt of a request without task type (model 'auto', no X-Task-Type), e.g. kind-07 (streams too)",
     schema: { type: 'string' },
@@ -118,10 +125,11 @@ export class OpenAiCompatController {
   async chatCompletions(
     @OpenAiBody() body: OpenAiChatRequestDto,
     @RoutingHeaders() hints: RoutingHints,
+    @CacheTtlHeader() cacheTtlSeconds: number | undefined,
     @CallerOf() caller: Caller,
     @Res() response: Response,
   ): Promise<void> {
-    const run = (control: RunControl) => this.compat.chat(body, hints, control);
+    const run = (control: RunControl) => this.compat.chat(body, { ...hints, cacheTtlSeconds }, control);
     if (body.stream) return this.stream(response, caller, body, chatChunkEncoder, run);
     sendAnswer(response, await run(controlFor(response, caller)), toChatCompletion);
   }
@@ -137,10 +145,11 @@ export class OpenAiCompatController {
   async completions(
     @OpenAiBody() body: OpenAiCompletionRequestDto,
     @RoutingHeaders() hints: RoutingHints,
+    @CacheTtlHeader() cacheTtlSeconds: number | undefined,
     @CallerOf() caller: Caller,
     @Res() response: Response,
   ): Promise<void> {
-    const run = (control: RunControl) => this.compat.completion(body, hints, control);
+    const run = (control: RunControl) => this.compat.completion(body, { ...hints, cacheTtlSeconds }, control);
     if (body.stream) return this.stream(response, caller, body, textChunkEncoder, run);
     sendAnswer(response, await run(controlFor(response, caller)), toTextCompletion);
   }
@@ -210,6 +219,7 @@ function controlFor(response: Response, caller: Caller): RunControl {
     signal: abortOnDisconnect(response),
     onIgnoredParams: ignoredParamsHeader(response),
     onInferredTask: inferredTaskHeader(response),
+    onCacheResult: cacheResultHeader(response),
   };
 }
 

@@ -1,7 +1,9 @@
 import { createParamDecorator, ExecutionContext, ValidationPipe } from '@nestjs/common';
 import type { Request } from 'express';
 import { ValidationFailed } from '../common/errors/domain-error';
+import { CACHE_TTL_HEADER } from '../common/http/response-cache';
 import { fieldErrors } from '../common/validation/validation';
+import { CacheTtlPipe } from './cache-ttl.pipe';
 import { parseRoutingHeaders, RoutingHints } from './openai-request.mapper';
 
 /**
@@ -27,3 +29,10 @@ export const OpenAiBody = (): ParameterDecorator => requestBody(lenientValidatio
 export const RoutingHeaders = createParamDecorator(
   (_data: unknown, context: ExecutionContext): RoutingHints => parseRoutingHeaders(context.switchToHttp().getRequest<Request>().headers),
 );
+
+const cacheTtlHeader = createParamDecorator(
+  (_data: unknown, context: ExecutionContext): unknown => context.switchToHttp().getRequest<Request>().headers[CACHE_TTL_HEADER.toLowerCase()],
+);
+
+/** `X-Cache-TTL` in seconds, checked against CACHE_MAX_TTL_SECONDS (`CacheTtlPipe`); undefined when absent. */
+export const CacheTtlHeader = (): ParameterDecorator => cacheTtlHeader(CacheTtlPipe);

@@ -22,6 +22,8 @@ export interface RoutingHints {
   reliability?: number;
   creativity?: number;
   fallback?: boolean;
+  /** `X-Cache-TTL` (read by `CacheTtlPipe`): the request's `cache.ttl_seconds`. */
+  cacheTtlSeconds?: number;
 }
 
 type Headers = Record<string, string | string[] | undefined>;
@@ -106,8 +108,8 @@ export function toEmbeddingsRequest(body: OpenAiEmbeddingsRequestDto, model: str
   return definedOnly({ texts: textList(body.input), model_id: parseModel(model).modelId, dimensions: body.dimensions });
 }
 
-/** model_id, task_type, requirements and fallback from the `model` field and the routing headers. */
-export function routingFields(model: string, hints: RoutingHints): Pick<ChatRequestDto, 'model_id' | 'task_type' | 'requirements' | 'fallback'> {
+/** model_id, task_type, requirements, fallback and cache from the `model` field and the routing headers. */
+export function routingFields(model: string, hints: RoutingHints): Pick<ChatRequestDto, 'model_id' | 'task_type' | 'requirements' | 'fallback' | 'cache'> {
   const { modelId, taskType } = parseModel(model);
   if (taskType !== undefined && hints.taskType !== undefined && taskType !== hints.taskType) {
     throw new ValidationFailed({
@@ -124,6 +126,7 @@ export function routingFields(model: string, hints: RoutingHints): Pick<ChatRequ
     task_type: taskType ?? hints.taskType,
     requirements: Object.keys(requirements).length > 0 ? requirements : undefined,
     fallback: hints.fallback,
+    cache: hints.cacheTtlSeconds === undefined ? undefined : { ttl_seconds: hints.cacheTtlSeconds },
   });
 }
 

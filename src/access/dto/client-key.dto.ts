@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsDateString, IsInt, IsNumber, IsOptional, IsString, IsUUID, Length, Max, Min } from 'class-validator';
 import { shownPrefix } from '../key-secret';
 import { IsNestedDto } from '../../common/validation/is-nested-dto';
+import { CACHE_TTL_CEILING_SECONDS } from '../../config/app-config';
 import { ClientKey, KeyLimits, KeyOwner } from '../client-key';
 
 const MAX_MODELS = 100;
@@ -116,6 +117,20 @@ export class ClientKeySettingsDto {
   @IsOptional()
   @IsDateString({ strict: true })
   expires_at?: string | null;
+
+  @ApiPropertyOptional({
+    example: 3600,
+    minimum: 1,
+    nullable: true,
+    description:
+      "Cache the answers of the key's requests this many seconds when a request does not say (cut to CACHE_MAX_TTL_SECONDS); " +
+      'a request opts out with cache.ttl_seconds 0 or X-Cache-TTL: 0. Absent or null: only requests that ask are cached',
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(CACHE_TTL_CEILING_SECONDS)
+  cache_ttl_seconds?: number | null;
 }
 
 export class UpdateClientKeyDto extends ClientKeySettingsDto {
@@ -154,6 +169,9 @@ export class ClientKeyView {
   @ApiProperty({ type: KeyLimitsDto })
   limits: KeyLimits;
 
+  @ApiProperty({ nullable: true, type: Number, description: "Seconds the answers of the key's requests are cached by default; null: not cached unless asked" })
+  cache_ttl_seconds: number | null;
+
   @ApiProperty({ nullable: true, type: String })
   expires_at: string | null;
 
@@ -186,6 +204,7 @@ export function toClientKeyView(key: ClientKey): ClientKeyView {
     models: key.models,
     capabilities: key.capabilities,
     limits: key.limits,
+    cache_ttl_seconds: key.cacheTtlSeconds,
     expires_at: key.expiresAt?.toISOString() ?? null,
     revoked_at: key.revokedAt?.toISOString() ?? null,
     created_at: key.createdAt.toISOString(),

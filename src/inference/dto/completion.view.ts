@@ -130,4 +130,10 @@ export class CompletionView {
 
   @ApiPropertyOptional({ type: RoutingView, description: 'How the request was routed; present when the request named no task_type and its kind was inferred' })
   routing?: RoutingView;
+
+  @ApiPropertyOptional({
+    example: true,
+    description: 'Present (true) when the answer came from the response cache: no provider was called and estimated_cost is 0 (docs/api.md, Response cache)',
+  })
+  cached?: boolean;
 }

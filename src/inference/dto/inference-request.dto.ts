@@ -17,6 +17,7 @@ import {
   MinLength,
 } from 'class-validator';
 import { IsNestedDto } from '../../common/validation/is-nested-dto';
+import { CACHE_TTL_CEILING_SECONDS } from '../../config/app-config';
 import { IDENTIFIER } from '../../common/validation/is-score-map';
 import { MODEL_ID_PATTERN } from '../../models/dto/register-model.dto';
 import { ChatMessageDto, MAX_TEXT_CHARS } from './chat-message.dto';
@@ -69,6 +70,18 @@ export class RequirementsDto {
   @IsNumber({ allowNaN: false, allowInfinity: false })
   @Min(0)
   max_cost_per_1k?: number;
+}
+
+export class CacheOptionsDto {
+  @ApiProperty({
+    minimum: 0,
+    example: 3600,
+    description: "Seconds to keep this request's answer, at most CACHE_MAX_TTL_SECONDS; 0: neither answered from the cache nor stored (overrides the key's default)",
+  })
+  @IsInt()
+  @Min(0)
+  @Max(CACHE_TTL_CEILING_SECONDS)
+  ttl_seconds: number;
 }
 
 export class ContextItemDto {
@@ -174,6 +187,14 @@ export abstract class InferenceRequestDto extends SamplingFieldsDto {
   @IsOptional()
   @IsBoolean()
   async?: boolean;
+
+  @ApiPropertyOptional({
+    type: CacheOptionsDto,
+    description: 'Answer from the response cache when the same request (same key, model choice, messages and parameters) was answered within ttl_seconds, else store the answer (docs/api.md, Response cache)',
+  })
+  @IsOptional()
+  @IsNestedDto(() => CacheOptionsDto)
+  cache?: CacheOptionsDto;
 
   @ApiPropertyOptional({ type: ResponseFormatDto, description: 'JSON answers: honoured by every provider kind, and the answer is checked against the schema (docs/parameters.md)' })
   @IsOptional()
