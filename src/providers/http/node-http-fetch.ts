@@ -25,22 +25,46 @@ export function nodeHttpFetch(input: string | URL | Request, init: RequestInit =
   const method = (init.method ?? 'GET').toUpperCase();
   const signal = init.signal ?? null;
 
+  const agent = AGENTS[url.protocol as keyof typeof AGENTS];
+
   return new Promise<Response>((resolve, reject) => {
-    if (signal?.aborted) return reject(abortError(signal));
-    const request = client.request(url, { method, headers: headerRecord(init.headers), agent: AGENTS[url.protocol as keyof typeof AGENTS] }, (response) => {
-      const headers = new Headers();
-      const raw = response.rawHeaders;
-      for (let i = 0; i < raw.length; i += 2) headers.append(raw[i], raw[i + 1]);
-      const status = response.statusCode ?? 502;
-      const body = method === 'HEAD' || status === 204 || status === 304 ? null : (Readable.toWeb(response) as NodeReadableStream<Uint8Array>);
-      resolve(new Response(body, { status, statusText: response.statusMessage, headers }));
-    });
-    const onAbort = () => request.destroy(abortError(signal!));
-    signal?.addEventListener('abort', onAbort, { once: true });
-    request.once('close', () => signal?.removeEventListener('abort', onAbort));
-    request.once('error', (error) => reject(isAbort(error) ? error : new TypeError('fetch failed', { cause: error })));
-    request.end(bodyOf(init.body));
+    const headers = headerRecord(init.headers);
+    const body = bodyOf(init.body);
+    const send = (attempt: number) => {
+      if (signal?.aborted) return reject(abortError(signal));
+      let responded = false;
+      const request = client.request(url, { method, headers, agent }, (response) => {
+        responded = true;
+        resolve(responseOf(method, response));
+      });
+      const onAbort = () => request.destroy(abortError(signal!));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      request.once('close', () => signal?.removeEventListener('abort', onAbort));
+      request.once('error', (error: NodeJS.ErrnoException) => {
+        if (isAbort(error)) return reject(error);
+        // A kept-alive socket the provider closed while it sat idle fails as soon as it is reused,
+        // before the request reached anyone: the request is sent again on another connection.
+        if (request.reusedSocket && !responded && STALE_SOCKET.has(error.code ?? '') && attempt < MAX_STALE_RETRIES) return send(attempt + 1);
+        reject(new TypeError('fetch failed', { cause: error }));
+      });
+      request.end(body);
+    };
+    send(0);
   });
+}
+
+/** Errors of a reused socket that the other side had already closed. */
+const STALE_SOCKET = new Set(['ECONNRESET', 'EPIPE']);
+/** Each retry uses up one dead pooled socket; more than a few at once means the provider is resetting, not idling. */
+const MAX_STALE_RETRIES = 3;
+
+function responseOf(method: string, response: http.IncomingMessage): Response {
+  const headers = new Headers();
+  const raw = response.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) headers.append(raw[i], raw[i + 1]);
+  const status = response.statusCode ?? 502;
+  const body = method === 'HEAD' || status === 204 || status === 304 ? null : (Readable.toWeb(response) as NodeReadableStream<Uint8Array>);
+  return new Response(body, { status, statusText: response.statusMessage, headers });
 }
 
 function headerRecord(headers: RequestInit['headers']): Record<string, string> {
