@@ -61,6 +61,7 @@ export class DriftRepository {
     );
 
     const drifted = new Map<string, { modelId: string; taskType: string; factor: number }>();
+    const touched = new Set<string>();
     for (const o of rated) {
       const pair = key(o.modelId, o.taskType);
       const row = evidence.get(pair);
@@ -69,6 +70,7 @@ export class DriftRepository {
       const step = observeRating(before, expected, { quality: o.quality!, weight: o.weight }, DRIFT_RULES);
       statistics.set(key(o.modelId, ALL_TASKS), step.statistics.model);
       statistics.set(pair, step.statistics.kind);
+      touched.add(key(o.modelId, ALL_TASKS)).add(pair);
       if (step.drifted && expected) drifted.set(pair, { modelId: o.modelId, taskType: o.taskType, factor: DRIFT_RULES.keptEvidence / expected.weight });
     }
 
@@ -82,7 +84,7 @@ export class DriftRepository {
         [shrunk.map((d) => d.modelId), shrunk.map((d) => d.taskType), shrunk.map((d) => d.factor)],
       );
     }
-    const entries = [...statistics].map(([k, statistic]) => [...k.split('\u0000'), statistic] as [string, string, number]);
+    const entries = [...touched].map((k) => [...k.split('\u0000'), statistics.get(k)!] as [string, string, number]);
     await tx(
       `INSERT INTO performance_drift (model_id, task_type, statistic)
        SELECT * FROM unnest($1::text[], $2::text[], $3::float8[])
