@@ -1,7 +1,7 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * Drift statistics of models on kinds learned from prompts (docs/routing.md, 'Drift'): per model
+ * Drift statistics of models on kinds learned from prompts (docs/routing.md, 'Drift across kinds'): per model
  * (task type '*', across its kinds) and per (model, kind), how far its recent ratings fell below
  * what each kind's evidence expected. One row per score row at most, so bounded like them.
  */

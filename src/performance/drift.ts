@@ -1,5 +1,5 @@
 /**
- * Drift of a model's quality on kinds learned from prompts (docs/routing.md, 'Drift'). A family of
+ * Drift of a model's quality on kinds learned from prompts (docs/routing.md, 'Drift across kinds'). A family of
  * requests is often spread over several kinds, and each kind alone sees too few ratings to notice
  * quickly that a model got worse. So the change signal is shared across the model's kinds, the
  * discount is not: a one-sided CUSUM of how far ratings fall below each kind's own evidence mean
