@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Sql, SqlStep, TransactionQuery } from '../database/sql';
+import { DriftRepository } from './drift.repository';
 import { SCORES_LOCK } from './locks';
 import { COUNTING } from './rollup.repository';
 import { ALL_TASKS, DecayedSums, ScoringRules } from './scoring';
@@ -65,7 +66,10 @@ function merged(column: string, weight: string): string {
 
 @Injectable()
 export class PerformanceRepository {
-  constructor(private readonly sql: Sql) {}
+  constructor(
+    private readonly sql: Sql,
+    private readonly drift: DriftRepository,
+  ) {}
 
   /** Appends observations already added to the scores (feedback); returns their ids in order. */
   async insertObservations(tx: TransactionQuery, observations: NewObservation[]): Promise<string[]> {
@@ -127,6 +131,7 @@ export class PerformanceRepository {
    */
   async addToScores(tx: TransactionQuery, observations: NewObservation[], rules: EvidenceRules): Promise<ScoreRow[]> {
     if (observations.length === 0) return [];
+    await this.drift.discountDrifted(tx, observations, rules.halfLifeMs);
     const rows: ScoreRecord[] = await tx(
       `WITH obs AS (
          SELECT * FROM jsonb_to_recordset($1::jsonb) AS o(model_id text, task_type text, success boolean, quality float8,
@@ -206,6 +211,7 @@ export class PerformanceRepository {
          ON CONFLICT (model_id, task_type) DO UPDATE SET reset_at = EXCLUDED.reset_at`,
         [modelId, taskTypes ?? [ALL_TASKS]],
       );
+      await this.drift.reset(tx, modelId, taskTypes);
       if (taskTypes === null) {
         await tx(`DELETE FROM performance_rollups WHERE model_id = $1`, [modelId]);
         await tx(`DELETE FROM performance_scores WHERE model_id = $1`, [modelId]);

@@ -35,7 +35,7 @@ describe('performance tracking and feedback', () => {
     openai = await startFakeOpenAi();
     service = await startTestApp();
     events = await EventListener.start(`redis://${service.config.redis.host}:${service.config.redis.port}`);
-    for (const id of ['fb-a', 'fb-b', 'fb-c', 'fb-d', 'trend-model', 'reset-model', 'count-model']) {
+    for (const id of ['fb-a', 'fb-b', 'fb-c', 'fb-d', 'trend-model', 'reset-model', 'count-model', 'drift-model']) {
       await registerModel(service, {
         model_id: id,
         provider: 'openai',
@@ -257,6 +257,41 @@ describe('performance tracking and feedback', () => {
         metrics: { overall_quality: 0.5, success_rate: 0.9, task_specific: {} },
         trends: { quality_trend: [], success_trend: [], periods: [], granularity: 'day' },
       });
+    });
+  });
+
+  describe('drift on kinds learned from prompts', () => {
+    const rate = (taskType: string, quality: number, times = 1) =>
+      recordObservations(service, Array.from({ length: times }, () => ({ modelId: 'drift-model', taskType, source: 'user' as const, success: true, quality, agoMs: 0 })));
+    const qualityWeight = async (taskType: string) =>
+      Number((await service.sql.query<{ w: number }[]>(`SELECT quality_weight AS w FROM performance_scores WHERE model_id = 'drift-model' AND task_type = $1`, [taskType]))[0].w);
+
+    beforeAll(async () => {
+      for (const taskType of ['kind-01', 'kind-02', 'kind-03', 'code_generation']) await rate(taskType, 0.9, 10);
+    });
+
+    it("shrinks a kind's old quality evidence once the model's drop shows across its kinds and twice in that kind, mean kept", async () => {
+      // One rating at a time, as feedback arrives: 0.5 where 0.9 was expected, alternating between two kinds.
+      for (const taskType of ['kind-01', 'kind-02', 'kind-01', 'kind-02']) await rate(taskType, 0.5);
+      // Each kind shrank to 6 before its second low rating (weight 3) was added: 9, not 30 + 6.
+      expect(await qualityWeight('kind-01')).toBeCloseTo(9, 3);
+      expect(await qualityWeight('kind-02')).toBeCloseTo(9, 3);
+      const [row] = await service.sql.query<{ q: number }[]>(`SELECT quality_sum / quality_weight AS q FROM performance_scores WHERE model_id = 'drift-model' AND task_type = 'kind-01'`);
+      expect(row.q).toBeCloseTo((6 * ((30 * 0.9 + 3 * 0.5) / 33) + 3 * 0.5) / 9, 3);
+    });
+
+    it('leaves a kind whose own ratings hold up, and task types callers name, as they were', async () => {
+      await rate('kind-03', 0.9);
+      expect(await qualityWeight('kind-03')).toBeCloseTo(33, 3);
+      for (let i = 0; i < 4; i += 1) await rate('code_generation', 0.5);
+      expect(await qualityWeight('code_generation')).toBeCloseTo(42, 3);
+    });
+
+    it('keeps the statistics in Postgres, and a reset of the model starts them again', async () => {
+      const stored = await service.sql.query<{ task_type: string }[]>(`SELECT task_type FROM performance_drift WHERE model_id = 'drift-model' ORDER BY task_type`);
+      expect(stored.map((r) => r.task_type)).toEqual(['*', 'kind-01', 'kind-02', 'kind-03']);
+      expect((await http('POST', '/api/admin/performance/reset', { headers: admin, body: { model_id: 'drift-model' } })).status).toBe(200);
+      expect(await service.sql.query(`SELECT 1 FROM performance_drift WHERE model_id = 'drift-model'`)).toEqual([]);
     });
   });
 
