@@ -80,7 +80,12 @@ export class PromptKindsService implements OnApplicationBootstrap, OnApplication
     const words = [...new Set(hintWords(text))];
     while (this.creating) await this.creating;
     const { kindId } = assign(this.kinds, vector, this.rules);
-    return kindId === null ? this.startKind(vector, words) : this.join(kindId, vector, words);
+    if (kindId !== null) return this.join(kindId, vector, words);
+    const starting = this.startKind(vector, words);
+    // Waiters wake only once `creating` is cleared: woken earlier, they would await a settled
+    // promise again and again in microtasks, starving the I/O the creation still waits for.
+    this.creating = starting.finally(() => (this.creating = null));
+    return starting;
   }
 
   /** Every kind learned so far, by name. */
@@ -88,17 +93,12 @@ export class PromptKindsService implements OnApplicationBootstrap, OnApplication
     return this.kinds.map((kind) => ({ name: inferredTaskName(kind.id), requests: kind.count, hint: hintOf(kind, this.kinds) }));
   }
 
+  /** Stores a new kind starting from this prompt; null when it cannot be stored (never throws). */
   private async startKind(vector: Float32Array, words: string[]): Promise<string | null> {
     const first = emptyKind(-1);
     addTo(first, vector, words);
-    const creation = this.repository.create(first, this.rules.maxKinds).catch((error: unknown) => {
-      this.logger.warn(`Could not store a new kind of request: ${String(error)}`);
-      return undefined;
-    });
-    this.creating = creation;
     try {
-      const id = await creation;
-      if (id === undefined) return null;
+      const id = await this.repository.create(first, this.rules.maxKinds);
       if (id === null) {
         // Another instance took the last free id or this one at the same moment: join the nearest kind as they now are.
         await this.reload();
@@ -108,8 +108,9 @@ export class PromptKindsService implements OnApplicationBootstrap, OnApplication
       this.kinds = [...this.kinds, { ...first, id }].sort((a, b) => a.id - b.id);
       this.changes.announce([String(id)]);
       return inferredTaskName(id);
-    } finally {
-      this.creating = null;
+    } catch (error) {
+      this.logger.warn(`Could not store a new kind of request: ${String(error)}`);
+      return null;
     }
   }
 
