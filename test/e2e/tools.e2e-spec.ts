@@ -211,7 +211,8 @@ describe('tools', () => {
 
   it('routes requests with tools only to models with function_calling, and answers 422 for a named model without it', async () => {
     script('openai', { calls: true });
-    const routed = await client.chat.completions.create({ model: 'auto', messages: [QUESTION], tools: TOOLS });
+    // A task type of its own: its scores are the registered baselines, whatever the requests above taught the router.
+    const routed = await client.chat.completions.create({ model: 'auto:tool_routing', messages: [QUESTION], tools: TOOLS });
     expect(routed.model).toBe('t-gpt');
 
     const { status, body } = await request(service.baseUrl, 'POST', '/v1/chat/completions', { body: { model: 't-plain', messages: [QUESTION], tools: TOOLS } });
