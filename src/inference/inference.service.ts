@@ -31,9 +31,7 @@ import { factsOf, kindTextOf, rowOf, toJob } from './job';
 import { assertPromptSize } from './prompt';
 import { Outcome, Usage, answeredOutcome, failedOutcome } from './outcome';
 import { OutcomeRecorder } from './outcome-recorder.service';
-
-/** Why a request stopped trying candidates before running out of them. */
-type Stop = 'max_attempts' | 'request_timeout';
+import { callTimeout, Stop, stopBefore } from './attempt-budget';
 
 /**
  * The request lifecycle (DESIGN 'Request lifecycle'): route, record the request as running on
@@ -136,10 +134,8 @@ export class InferenceService {
     let stop: Stop | null = null;
     for (const [index, candidate] of candidates.entries()) {
       const remainingMs = deadline - this.clock.monotonicMs();
-      if (index >= this.config.requests.maxAttempts || remainingMs <= 0) {
-        stop = remainingMs <= 0 ? 'request_timeout' : 'max_attempts';
-        break;
-      }
+      stop = stopBefore(index, remainingMs, this.config.requests.maxAttempts);
+      if (stop) break;
       const streamed: Streamed = { content: '', sent: false };
       const answer = await this.attempt(candidate, job, control, streamed, remainingMs);
       if ('result' in answer) return this.finish(job, control, candidate, answer.result, attempts, createdAt, started, deadline);
@@ -217,10 +213,10 @@ export class InferenceService {
   ): Promise<GenerationResult> {
     const adapter = this.providers.adapter(candidate.model.provider);
     const native = nativeFor(adapter, job);
-    if (native) return forward(native, candidate.target, job.native!, control, streamed, this.callTimeout(timeoutMs));
+    if (native) return forward(native, candidate.target, job.native!, control, streamed, callTimeout(timeoutMs, this.config.providers.timeoutMs));
     const params = {
       signal: control.signal,
-      timeoutMs: this.callTimeout(timeoutMs),
+      timeoutMs: callTimeout(timeoutMs, this.config.providers.timeoutMs),
       ...job.sampling,
       maxTokens: job.dto.max_tokens,
       temperature: job.temperature,
@@ -252,11 +248,6 @@ export class InferenceService {
       control.onDelta(chunk.content);
     }
     throw new ProviderError(ProviderErrorCode.Unknown, 'Provider stream ended without a final result');
-  }
-
-  /** Whole milliseconds, at least one (AbortSignal.timeout takes nothing else), and no more than PROVIDER_TIMEOUT_MS. */
-  private callTimeout(remainingMs: number): number {
-    return Math.max(1, Math.floor(Math.min(this.config.providers.timeoutMs, remainingMs)));
   }
 
   private async finish(
