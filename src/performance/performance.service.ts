@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { runOutsideRequestContext } from '../common/logging/request-context';
+import { OneAtATime } from '../common/one-at-a-time';
 import { AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
 import { ModelEntity } from '../models/model.entity';
@@ -40,7 +41,7 @@ export class PerformanceService implements OnApplicationBootstrap, OnApplication
   private reloadTimer: NodeJS.Timeout | undefined;
   private foldTimer: NodeJS.Timeout | undefined;
   private foldPoller: NodeJS.Timeout | undefined;
-  private folding: Promise<void> | null = null;
+  private readonly folds = new OneAtATime();
 
   constructor(
     @InjectConfig() private readonly config: AppConfig,
@@ -158,9 +159,8 @@ export class PerformanceService implements OnApplicationBootstrap, OnApplication
 
   /** Folds everything written so far (resolves once it is in the scores); one fold at a time per instance. */
   async foldPending(): Promise<void> {
-    while (this.folding) await this.folding;
-    this.folding = this.foldAll().finally(() => (this.folding = null));
-    await this.folding;
+    await this.folds.idle();
+    await this.folds.run(this.foldAll());
   }
 
   private async foldAll(): Promise<void> {

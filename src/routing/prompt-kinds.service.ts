@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { runOutsideRequestContext } from '../common/logging/request-context';
+import { OneAtATime } from '../common/one-at-a-time';
 import { AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
 import { ChangeFeed } from '../redis/change-feed';
@@ -41,7 +42,7 @@ export class PromptKindsService implements OnApplicationBootstrap, OnApplication
   private kinds: Kind[] = [];
   private readonly pending = new Map<number, KindDelta>();
   /** One new kind at a time per instance, so a burst of similar first prompts starts one kind, not many. */
-  private creating: Promise<unknown> | null = null;
+  private readonly creations = new OneAtATime();
   private flushTimer: NodeJS.Timeout | undefined;
   private reloadTimer: NodeJS.Timeout | undefined;
 
@@ -78,14 +79,9 @@ export class PromptKindsService implements OnApplicationBootstrap, OnApplication
     if (!this.enabled) return null;
     const vector = promptFeatures(text);
     const words = [...new Set(hintWords(text))];
-    while (this.creating) await this.creating;
+    await this.creations.idle();
     const { kindId } = assign(this.kinds, vector, this.rules);
-    if (kindId !== null) return this.join(kindId, vector, words);
-    const starting = this.startKind(vector, words);
-    // Waiters wake only once `creating` is cleared: woken earlier, they would await a settled
-    // promise again and again in microtasks, starving the I/O the creation still waits for.
-    this.creating = starting.finally(() => (this.creating = null));
-    return starting;
+    return kindId === null ? this.creations.run(this.startKind(vector, words)) : this.join(kindId, vector, words);
   }
 
   /** Every kind learned so far, by name. */
