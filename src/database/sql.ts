@@ -17,8 +17,11 @@ export interface SqlStep {
   params: unknown[];
 }
 
-/** SQLSTATE `no_data_found`, raised by `mos_require_row` (migration 1795831000000) when a guard step changed no row. */
-const GUARD_FAILED = 'P0002';
+/**
+ * In a step of `Sql.writtenFor`, the ids of the rows its guard changed: a step writes only for
+ * those, e.g. `WHERE e->>'owner' IN (SELECT id FROM step_0)`.
+ */
+export const GUARDED_IDS = '(SELECT id FROM step_0)';
 
 /**
  * Joins steps into one statement of data-modifying CTEs: they see one snapshot and commit
@@ -54,7 +57,7 @@ const preparedNames = new Map<string, string>();
  * How repositories reach Postgres (the one way to write; docs/architecture.md): node-postgres
  * directly on the app's pool, without the query runner TypeORM builds around every query (a third
  * of the gateway's CPU per request when profiled). A statement (`query`); a multi-table write as
- * steps of one statement (`atomicallyIf`), each step owned by the repository of its table; or,
+ * steps of one statement (`writtenFor`), each step owned by the repository of its table; or,
  * where a step needs what an earlier one read, a transaction whose query function repositories
  * take (`transaction`). TypeORM itself keeps the migrations and the model registry's plain CRUD.
  */
@@ -117,20 +120,14 @@ export class Sql implements OnApplicationShutdown {
   }
 
   /**
-   * Runs `guard` (a step with RETURNING) and `steps` (null: nothing to write) in one statement:
-   * they commit together or not at all, and only if `guard` changes a row, e.g. "the request is
-   * still running"; otherwise nothing is written and the result is false. So two writers racing
-   * to finalize one row cannot both write their events.
+   * Runs `guard` (a step with RETURNING `id`) and `steps` in one statement: they commit together
+   * or not at all. `guard` changes the rows of one or many writes, e.g. "the request is still
+   * running", and `steps` write only for the rows it changed (filtering on `GUARDED_IDS`); resolves
+   * to those rows' ids. So two writers racing to finalize one row cannot both write their events.
    */
-  async atomicallyIf(guard: SqlStep, steps: (SqlStep | null)[]): Promise<boolean> {
-    const present = steps.filter((s): s is SqlStep => s !== null);
-    const { sql, params } = combineSteps([guard, ...present], 'SELECT mos_require_row(EXISTS (SELECT FROM step_0))');
-    try {
-      await this.pool.query(prepared(sql, params));
-      return true;
-    } catch (error) {
-      if ((error as { code?: string }).code === GUARD_FAILED) return false;
-      throw error;
-    }
+  async writtenFor(guard: SqlStep, steps: SqlStep[]): Promise<Set<string>> {
+    const { sql, params } = combineSteps([guard, ...steps], 'SELECT id FROM step_0');
+    const { rows } = await this.pool.query<{ id: string }>(prepared(sql, params));
+    return new Set(rows.map((r) => r.id));
   }
 }

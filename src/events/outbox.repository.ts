@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { toJsonb } from '../database/jsonb';
-import { Sql, SqlStep, TransactionQuery } from '../database/sql';
+import { GUARDED_IDS, Sql, SqlStep, TransactionQuery } from '../database/sql';
 import { OutgoingEvent } from './event-contracts';
 
 export interface OutboxBacklog {
@@ -31,6 +31,20 @@ export class OutboxRepository {
       sql: `INSERT INTO outbox_events (pattern, payload)
             SELECT e.pattern, e.payload FROM jsonb_to_recordset($1::jsonb) AS e(pattern text, payload jsonb)`,
       params: [toJsonb(events.map((e) => ({ pattern: e.name, payload: e.payload })))],
+    };
+  }
+
+  /**
+   * The statement that adds the events of many writes of one `Sql.writtenFor`, each only if the
+   * guard changed its owner's row; in the order given.
+   */
+  addOwnedStep(events: { owner: string; event: OutgoingEvent }[]): SqlStep {
+    return {
+      sql: `INSERT INTO outbox_events (pattern, payload)
+            SELECT e->>'pattern', e->'payload' FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(e, n)
+             WHERE e->>'owner' IN ${GUARDED_IDS}
+             ORDER BY n`,
+      params: [toJsonb(events.map(({ owner, event }) => ({ owner, pattern: event.name, payload: event.payload })))],
     };
   }
 

@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { DomainError } from '../common/errors/domain-error';
 import { ErrorCode } from '../common/errors/error-code';
 import { toJsonb } from '../database/jsonb';
-import { isUniqueViolation } from '../database/pg-errors';
+import { isDatabaseUnavailable } from '../common/errors/database-unavailable';
+import { GroupCommit } from '../database/group-commit';
 import { Sql, SqlStep } from '../database/sql';
 import { InferenceRequest } from './inference-request';
 
@@ -13,59 +14,79 @@ export type OrphanedRequest = Pick<InferenceRequest, 'id' | 'taskType' | 'reques
 
 @Injectable()
 export class InferenceRepository {
+  /**
+   * Running rows of requests starting together are inserted together (a group commit), without
+   * waiting for the disk: the outcome's durable write flushes them.
+   */
+  private readonly runningRows = new GroupCommit<RunningRow, boolean>((rows) => this.insertRunning(rows), {
+    maxBatch: 64,
+    maxInFlight: 2,
+    key: (row) => row.request.id,
+    isolates: (error) => !isDatabaseUnavailable(error),
+  });
+
   constructor(private readonly sql: Sql) {}
 
   /**
    * Records a request as running (on the instance `instanceId`) or queued (null: no instance has it
-   * yet); a caller-chosen id already in use is a 409. A running row is not flushed to disk before
-   * the call goes ahead: the outcome's durable write flushes it. A queued row is, since the caller
-   * is answered 202 on the strength of it.
+   * yet); a caller-chosen id already in use is a 409. A queued row is flushed to disk before this
+   * returns, since the caller is answered 202 on the strength of it.
    */
   async insert(request: RunningRequest, status: 'running' | 'queued', instanceId: string | null): Promise<void> {
-    const query = status === 'running' ? this.sql.queryUnflushed.bind(this.sql) : this.sql.query.bind(this.sql);
-    try {
-      await query(
-        `INSERT INTO inference_requests (id, kind, status, task_type, requested_model_id, metadata, created_at, instance_id, client_key, inferred_task)
-         VALUES ($1, $2, $7, $3, $4, $5, $6, $8, $9, $10)`,
-        [request.id, request.kind, request.taskType, request.requestedModelId, toJsonb(request.metadata), request.createdAt, status, instanceId, request.clientKey, request.inferredTask],
-      );
-    } catch (error) {
-      if (isUniqueViolation(error)) {
-        throw new DomainError(ErrorCode.Conflict, `Request id "${request.id}" is already in use`, { request_id: request.id });
-      }
-      throw error;
-    }
+    const inserted =
+      status === 'running'
+        ? await this.runningRows.submit({ request, instanceId })
+        : (await this.sql.query(`${INSERT_REQUESTS} ON CONFLICT (id) DO NOTHING RETURNING id`, [toJsonb([recordOf(request, status, instanceId)])])).length === 1;
+    if (!inserted) throw new DomainError(ErrorCode.Conflict, `Request id "${request.id}" is already in use`, { request_id: request.id });
+  }
+
+  /** Inserts running rows; true for each one inserted, false where its id was taken. */
+  private async insertRunning(rows: RunningRow[]): Promise<boolean[]> {
+    const inserted = await this.sql.queryUnflushed<{ id: string }>(`${INSERT_REQUESTS} ON CONFLICT (id) DO NOTHING RETURNING id`, [
+      toJsonb(rows.map(({ request, instanceId }) => recordOf(request, 'running', instanceId))),
+    ]);
+    const ids = new Set(inserted.map((r) => r.id));
+    return rows.map(({ request }) => ids.has(request.id));
   }
 
   /**
-   * The statement that writes the outcome of a request still `from` (running, or queued for one
-   * cancelled before it ran), returning its id: the guard of an atomic write with the request's
-   * events and observations, so an outcome is written once, by whoever gets there first.
+   * The statement that writes the outcomes of requests, each only while its row is still `from`
+   * (running, or queued for one cancelled before it ran), returning the ids it wrote: the guard of
+   * an atomic write with the requests' events and observations (`Sql.writtenFor`), so an outcome is
+   * written once, by whoever gets there first. At most one outcome per request.
    */
-  finalizeStep(outcome: RequestOutcome, from: 'running' | 'queued'): SqlStep {
+  finalizeStep(outcomes: { outcome: RequestOutcome; from: 'running' | 'queued' }[]): SqlStep {
     return {
-      sql: `UPDATE inference_requests SET status = $2, model_id = $3, provider = $4, attempts = $5, prompt_tokens = $6,
-                   completion_tokens = $7, total_tokens = $8, cost = $9, latency_ms = $10, finish_reason = $11, error = $12,
-                   response = $13, completed_at = $14, cached = $16
-             WHERE id = $1 AND status = $15
-         RETURNING id`,
+      sql: `UPDATE inference_requests r
+               SET status = x.status, model_id = x.model_id, provider = x.provider, attempts = x.attempts, prompt_tokens = x.prompt_tokens,
+                   completion_tokens = x.completion_tokens, total_tokens = x.total_tokens, cost = x.cost, latency_ms = x.latency_ms,
+                   finish_reason = x.finish_reason, error = x.error, response = x.response, completed_at = x.completed_at, cached = x.cached
+              FROM jsonb_to_recordset($1::jsonb) AS x(id text, from_status text, status text, model_id text, provider text, attempts jsonb,
+                   prompt_tokens int, completion_tokens int, total_tokens int, cost float8, latency_ms int, finish_reason text, error jsonb,
+                   response jsonb, completed_at timestamptz, cached boolean)
+             WHERE r.id = x.id AND r.status = x.from_status
+         RETURNING r.id`,
       params: [
-        outcome.id,
-        outcome.status,
-        outcome.modelId,
-        outcome.provider,
-        toJsonb(outcome.attempts),
-        outcome.promptTokens,
-        outcome.completionTokens,
-        outcome.totalTokens,
-        outcome.cost,
-        outcome.latencyMs,
-        outcome.finishReason,
-        outcome.error === null ? null : toJsonb(outcome.error),
-        outcome.response === null ? null : toJsonb(outcome.response),
-        outcome.completedAt,
-        from,
-        outcome.cached,
+        toJsonb(
+          outcomes.map(({ outcome, from }) => ({
+            id: outcome.id,
+            from_status: from,
+            status: outcome.status,
+            model_id: outcome.modelId,
+            provider: outcome.provider,
+            attempts: outcome.attempts,
+            prompt_tokens: outcome.promptTokens,
+            completion_tokens: outcome.completionTokens,
+            total_tokens: outcome.totalTokens,
+            cost: outcome.cost,
+            latency_ms: outcome.latencyMs,
+            finish_reason: outcome.finishReason,
+            error: outcome.error,
+            response: outcome.response,
+            completed_at: outcome.completedAt,
+            cached: outcome.cached,
+          })),
+        ),
       ],
     };
   }
@@ -147,6 +168,32 @@ export class InferenceRepository {
     );
     return rows.map(fromRequestRecord);
   }
+}
+
+interface RunningRow {
+  request: RunningRequest;
+  instanceId: string | null;
+}
+
+/** Inserts the rows of a jsonb array of `recordOf` records. */
+const INSERT_REQUESTS = `INSERT INTO inference_requests (id, kind, status, task_type, requested_model_id, metadata, created_at, instance_id, client_key, inferred_task)
+  SELECT x.id, x.kind, x.status, x.task_type, x.requested_model_id, x.metadata, x.created_at, x.instance_id, x.client_key, x.inferred_task
+    FROM jsonb_to_recordset($1::jsonb) AS x(id text, kind text, status text, task_type text, requested_model_id text, metadata jsonb,
+         created_at timestamptz, instance_id uuid, client_key text, inferred_task text)`;
+
+function recordOf(request: RunningRequest, status: 'running' | 'queued', instanceId: string | null) {
+  return {
+    id: request.id,
+    kind: request.kind,
+    status,
+    task_type: request.taskType,
+    requested_model_id: request.requestedModelId,
+    metadata: request.metadata,
+    created_at: request.createdAt,
+    instance_id: instanceId,
+    client_key: request.clientKey,
+    inferred_task: request.inferredTask,
+  };
 }
 
 const REQUEST_COLUMNS = `id, kind, status, task_type, inferred_task, requested_model_id, model_id, provider, attempts, prompt_tokens, completion_tokens,

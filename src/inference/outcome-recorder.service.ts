@@ -3,13 +3,14 @@ import { Clock } from '../common/clock';
 import { isDatabaseUnavailable } from '../common/errors/database-unavailable';
 import { DomainError } from '../common/errors/domain-error';
 import { ErrorCode } from '../common/errors/error-code';
+import { GroupCommit } from '../database/group-commit';
 import { Sql } from '../database/sql';
 import { OutboxRelay } from '../events/outbox-relay.service';
 import { OutboxRepository } from '../events/outbox.repository';
 import { MetricsService } from '../metrics/metrics.service';
 import { RequestTimer } from '../metrics/request-timer';
 import { PerformanceService } from '../performance/performance.service';
-import { InferenceRepository } from './inference.repository';
+import { InferenceRepository, RequestOutcome } from './inference.repository';
 import { Outcome } from './outcome';
 
 /** First pause before writing an outcome again while the database is unavailable; it doubles up to the cap. */
@@ -17,6 +18,10 @@ const FIRST_RETRY_MS = 50;
 const MAX_RETRY_MS = 1000;
 /** However close a request is to its deadline, its outcome gets this long to be written (a database restart takes a second or two). */
 const MIN_RECORD_WINDOW_MS = 2000;
+
+/** Most outcomes in one statement, and statements of outcomes running at once (each holds a connection). */
+const MAX_BATCH = 64;
+const BATCHES_IN_FLIGHT = 2;
 
 /** The request whose outcome is written, as metrics label it. */
 export interface RecordedFor {
@@ -30,8 +35,9 @@ export interface RecordedFor {
 
 /**
  * The one place a request's outcome is written, however the request ended: its row, its events
- * and its automatic observations in one statement, only while the row is still in the state the
- * writer expects (so an outcome is written once, whoever else tries), then the relay is kicked,
+ * and its automatic observations in one statement (with the outcomes of the requests finishing at
+ * the same moment: a group commit), only while the row is still in the state the writer expects
+ * (so an outcome is written once, whoever else tries), then the relay is kicked,
  * the observations folded soon and the metrics counted (after the commit: a metric never claims
  * a request the database does not have).
  */
@@ -40,6 +46,13 @@ export class OutcomeRecorder {
   private readonly logger = new Logger(OutcomeRecorder.name);
   /** Requests of this instance whose outcome could not be written: finalized as interrupted once the database is back. */
   private readonly unrecorded = new Set<string>();
+  /** Outcomes finishing together are written together: one statement and one commit for the lot. */
+  private readonly batches = new GroupCommit<OutcomeWrite, boolean>((writes) => this.writeBatch(writes), {
+    maxBatch: MAX_BATCH,
+    maxInFlight: BATCHES_IN_FLIGHT,
+    key: (write) => write.requestId,
+    isolates: (error) => !isDatabaseUnavailable(error),
+  });
 
   constructor(
     private readonly sql: Sql,
@@ -98,27 +111,16 @@ export class OutcomeRecorder {
   }
 
   private write(requestId: string, from: 'running' | 'queued', outcome: Outcome): Promise<boolean> {
-    const finalize = this.requests.finalizeStep(
-      {
-        id: requestId,
-        status: outcome.status,
-        modelId: outcome.model?.id ?? null,
-        provider: outcome.model?.provider ?? null,
-        attempts: outcome.attempts,
-        promptTokens: outcome.usage?.prompt ?? null,
-        completionTokens: outcome.usage?.completion ?? null,
-        totalTokens: outcome.usage ? outcome.usage.prompt + outcome.usage.completion : null,
-        cost: outcome.cost,
-        latencyMs: outcome.latencyMs,
-        finishReason: outcome.finishReason,
-        error: outcome.error,
-        response: outcome.response,
-        completedAt: this.clock.now(),
-        cached: outcome.cached === true,
-      },
-      from,
-    );
-    return this.sql.atomicallyIf(finalize, [this.outbox.addStep(outcome.events), this.performance.observationsStep(outcome.observations)]);
+    return this.batches.submit({ requestId, from, outcome, completedAt: this.clock.now() });
+  }
+
+  /** Writes the outcomes of a batch in one statement; true for each one written. */
+  private async writeBatch(writes: OutcomeWrite[]): Promise<boolean[]> {
+    const finalize = this.requests.finalizeStep(writes.map(({ requestId, from, outcome, completedAt }) => ({ outcome: rowOf(requestId, outcome, completedAt), from })));
+    const events = writes.flatMap(({ requestId, outcome }) => outcome.events.map((event) => ({ owner: requestId, event })));
+    const observations = writes.flatMap(({ requestId, outcome }) => outcome.observations.map((observation) => ({ owner: requestId, observation })));
+    const written = await this.sql.writtenFor(finalize, [this.outbox.addOwnedStep(events), this.performance.ownedObservationsStep(observations)]);
+    return writes.map((w) => written.has(w.requestId));
   }
 
   private async writeUntil<T>(deadlineMs: number, write: () => Promise<T>): Promise<T> {
@@ -132,4 +134,31 @@ export class OutcomeRecorder {
       }
     }
   }
+}
+
+interface OutcomeWrite {
+  requestId: string;
+  from: 'running' | 'queued';
+  outcome: Outcome;
+  completedAt: Date;
+}
+
+function rowOf(requestId: string, outcome: Outcome, completedAt: Date): RequestOutcome {
+  return {
+    id: requestId,
+    status: outcome.status,
+    modelId: outcome.model?.id ?? null,
+    provider: outcome.model?.provider ?? null,
+    attempts: outcome.attempts,
+    promptTokens: outcome.usage?.prompt ?? null,
+    completionTokens: outcome.usage?.completion ?? null,
+    totalTokens: outcome.usage ? outcome.usage.prompt + outcome.usage.completion : null,
+    cost: outcome.cost,
+    latencyMs: outcome.latencyMs,
+    finishReason: outcome.finishReason,
+    error: outcome.error,
+    response: outcome.response,
+    completedAt,
+    cached: outcome.cached === true,
+  };
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Sql, SqlStep, TransactionQuery } from '../database/sql';
+import { GUARDED_IDS, Sql, SqlStep, TransactionQuery } from '../database/sql';
 import { DriftRepository } from './drift.repository';
 import { SCORES_LOCK } from './locks';
 import { COUNTING } from './rollup.repository';
@@ -74,24 +74,26 @@ export class PerformanceRepository {
   /** Appends observations already added to the scores (feedback); returns their ids in order. */
   async insertObservations(tx: TransactionQuery, observations: NewObservation[]): Promise<string[]> {
     if (observations.length === 0) return [];
-    const { sql, params } = this.observationsStep(observations, { folded: true });
-    const rows: { id: string }[] = await tx(sql, params);
+    const rows: { id: string }[] = await tx(
+      `INSERT INTO performance_observations (${OBSERVATION_COLUMNS}, folded)
+       SELECT ${OBSERVATION_VALUES}, true FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(e, n) ORDER BY n
+       RETURNING id`,
+      [JSON.stringify(observations.map(toRecord))],
+    );
     return rows.map((r) => r.id);
   }
 
   /**
-   * The statement that appends observations; `folded: false` leaves them for `foldPending` to add
-   * to the scores. Part of a caller's atomic write (the request's outcome).
+   * The statement that appends the observations of many requests' outcomes (one `Sql.writtenFor`),
+   * each only if the guard changed its owner's row, unfolded: `foldPending` adds them to the scores.
    */
-  observationsStep(observations: NewObservation[], { folded }: { folded: boolean }): SqlStep {
+  ownedObservationsStep(observations: { owner: string; observation: NewObservation }[]): SqlStep {
     return {
-      sql: `INSERT INTO performance_observations (model_id, task_type, source, request_id, success, quality, weight, observed_at, folded)
-            SELECT e->>'model_id', e->>'task_type', e->>'source', e->>'request_id', (e->>'success')::boolean,
-                   (e->>'quality')::float8, (e->>'weight')::float8, (e->>'observed_at')::timestamptz, $2
-              FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(e, n)
-             ORDER BY n
-            RETURNING id`,
-      params: [JSON.stringify(observations.map(toRecord)), folded],
+      sql: `INSERT INTO performance_observations (${OBSERVATION_COLUMNS}, folded)
+            SELECT ${OBSERVATION_VALUES}, false FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(e, n)
+             WHERE e->>'owner' IN ${GUARDED_IDS}
+             ORDER BY n`,
+      params: [JSON.stringify(observations.map(({ owner, observation }) => ({ owner, ...toRecord(observation) })))],
     };
   }
 
@@ -253,6 +255,11 @@ export class PerformanceRepository {
     return rows.map(toScoreRow);
   }
 }
+
+const OBSERVATION_COLUMNS = 'model_id, task_type, source, request_id, success, quality, weight, observed_at';
+/** The columns above, from the element `e` written by `toRecord`. */
+const OBSERVATION_VALUES = `e->>'model_id', e->>'task_type', e->>'source', e->>'request_id', (e->>'success')::boolean,
+  (e->>'quality')::float8, (e->>'weight')::float8, (e->>'observed_at')::timestamptz`;
 
 function toRecord(o: NewObservation) {
   return {

@@ -136,11 +136,11 @@ export class PerformanceService implements OnApplicationBootstrap, OnApplication
   }
 
   /**
-   * The statement that writes automatic observations as part of the caller's atomic write; call
-   * `foldSoon` after it committed. Null when there is nothing to write.
+   * The statement that writes the automatic observations of many requests' outcomes as part of
+   * their atomic write (`Sql.writtenFor`); call `foldSoon` after it committed.
    */
-  observationsStep(observations: NewObservation[]): SqlStep | null {
-    return observations.length === 0 ? null : this.repository.observationsStep(observations, { folded: false });
+  ownedObservationsStep(observations: { owner: string; observation: NewObservation }[]): SqlStep {
+    return this.repository.ownedObservationsStep(observations);
   }
 
   /**

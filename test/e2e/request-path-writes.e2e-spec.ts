@@ -1,5 +1,8 @@
 import { waitUntil } from '../../scripts/lib/processes';
-import { Sql } from '../../src/database/sql';
+import { GUARDED_IDS, Sql } from '../../src/database/sql';
+import { InferenceRepository } from '../../src/inference/inference.repository';
+import { OutcomeRecorder } from '../../src/inference/outcome-recorder.service';
+import { interruptedOutcome, Outcome } from '../../src/inference/outcome';
 import { ModelEntity } from '../../src/models/model.entity';
 import { ModelsService } from '../../src/models/models.service';
 import { PerformanceService } from '../../src/performance/performance.service';
@@ -19,9 +22,9 @@ describe('request path writes', () => {
   let openai: FakeServer;
   let sql: Sql;
   let model: ModelEntity;
-  const chat = (id: string) =>
+  const chat = (id: string, taskType = 'summarization') =>
     request(service.baseUrl, 'POST', '/api/models/chat', {
-      body: { model_id: 'writer', task_type: 'summarization', messages: [{ role: 'user', content: 'hello' }] },
+      body: { model_id: 'writer', task_type: taskType, messages: [{ role: 'user', content: 'hello' }] },
       headers: { 'X-Request-Id': id },
     });
   const storedScore = async (taskType: string): Promise<{ weight_sum: number } | undefined> =>
@@ -45,26 +48,109 @@ describe('request path writes', () => {
     const finish = { sql: `UPDATE inference_requests SET status = 'completed' WHERE id = $1 RETURNING id`, params: ['atomic-1'] };
     const brokenEvent = { sql: `INSERT INTO outbox_events (pattern, payload) VALUES ($1, '{}')`, params: [null] };
 
-    await expect(sql.atomicallyIf(finish, [null, brokenEvent])).rejects.toThrow(/null value/);
+    await expect(sql.writtenFor(finish, [brokenEvent])).rejects.toThrow(/null value/);
     const [row] = await service.sql.query(`SELECT status FROM inference_requests WHERE id = 'atomic-1'`);
     expect(row.status).toBe('running');
 
-    await sql.atomicallyIf(finish, [{ sql: `INSERT INTO outbox_events (pattern, payload) VALUES ($1, '{}')`, params: ['test.event'] }]);
+    expect(await sql.writtenFor(finish, [{ sql: `INSERT INTO outbox_events (pattern, payload) VALUES ($1, '{}')`, params: ['test.event'] }])).toEqual(new Set(['atomic-1']));
     const [after] = await service.sql.query(`SELECT status FROM inference_requests WHERE id = 'atomic-1'`);
     expect(after.status).toBe('completed');
   });
 
-  it('writes guarded steps only while the guard changes a row, so an outcome is written once', async () => {
+  it('writes guarded steps only for the rows the guard changed, so an outcome is written once', async () => {
     await service.sql.query(`INSERT INTO inference_requests (id, kind, status, task_type) VALUES ('guarded-1', 'chat', 'running', 'general')`);
-    const finish = { sql: `UPDATE inference_requests SET status = 'failed' WHERE id = $1 AND status = 'running' RETURNING id`, params: ['guarded-1'] };
-    const event = { sql: `INSERT INTO outbox_events (pattern, payload) VALUES ($1, '{"request_id": "guarded-1"}')`, params: ['test.guarded'] };
+    const finish = (ids: string[]) => ({
+      sql: `UPDATE inference_requests SET status = 'failed' WHERE id = ANY($1) AND status = 'running' RETURNING id`,
+      params: [ids],
+    });
+    const event = (owners: string[]) => ({
+      sql: `INSERT INTO outbox_events (pattern, payload) SELECT 'test.guarded', jsonb_build_object('request_id', o) FROM unnest($1::text[]) AS o
+             WHERE o IN ${GUARDED_IDS}`,
+      params: [owners],
+    });
 
     // Two writers race to finalize the row: the first writes its event, the second nothing at all.
-    const results = await Promise.all([sql.atomicallyIf(finish, [event]), sql.atomicallyIf(finish, [event])]);
-    expect(results.sort()).toEqual([false, true]);
+    const results = await Promise.all([sql.writtenFor(finish(['guarded-1']), [event(['guarded-1'])]), sql.writtenFor(finish(['guarded-1']), [event(['guarded-1'])])]);
+    expect(results.map((written) => written.size).sort()).toEqual([0, 1]);
     const [{ n }] = await service.sql.query(`SELECT count(*)::int AS n FROM outbox_events WHERE pattern = 'test.guarded'`);
     expect(n).toBe(1);
-    expect(await sql.atomicallyIf({ ...finish, params: ['no-such-request'] }, [event])).toBe(false);
+    expect(await sql.writtenFor(finish(['no-such-request']), [event(['no-such-request'])])).toEqual(new Set());
+  });
+
+  it('inserts the running rows of requests starting together in one statement', async () => {
+    const statements = jest.spyOn(sql, 'queryUnflushed');
+    const row = (id: string) => ({ id, kind: 'chat' as const, taskType: 'general', inferredTask: null, requestedModelId: null, metadata: {}, createdAt: new Date(), clientKey: null });
+    const requests = service.app.get(InferenceRepository);
+    await Promise.all(['start-a', 'start-b', 'start-c'].map((id) => requests.insert(row(id), 'running', null)));
+    expect(statements).toHaveBeenCalledTimes(1);
+    statements.mockRestore();
+    const rows = await service.sql.query(`SELECT id, status FROM inference_requests WHERE id LIKE 'start-%' ORDER BY id`);
+    expect(rows).toEqual(['start-a', 'start-b', 'start-c'].map((id) => ({ id, status: 'running' })));
+    await expect(requests.insert(row('start-a'), 'running', null)).rejects.toMatchObject({ code: 'conflict' });
+  });
+
+  it('answers one of two requests sent at once with one id, and the other 409', async () => {
+    const answers = await Promise.all([chat('same-id', 'classification'), chat('same-id', 'classification')]);
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 409]);
+    expect(answers.find((a) => a.status === 409)?.body.error.code).toBe('conflict');
+  });
+
+  describe('group commit of outcomes', () => {
+    const facts = (requestId: string) => ({ requestId, taskType: 'general', inferredTask: null, requestedModelId: 'writer', metadata: {} });
+    /** A failed outcome with its event and one observation of the given quality (above 1 breaks a constraint). */
+    const outcomeOf = (requestId: string, quality = 0.5): Outcome => ({
+      ...interruptedOutcome(facts(requestId), 'test', null),
+      observations: [{ modelId: 'writer', taskType: 'group-commit', source: 'automatic', requestId, success: true, quality, weight: 1, observedAt: new Date() }],
+    });
+    const running = (...ids: string[]) =>
+      service.sql.query(`INSERT INTO inference_requests (id, kind, status, task_type) SELECT id, 'chat', 'running', 'general' FROM unnest($1::text[]) AS id`, [ids]);
+    const record = (id: string, quality?: number) =>
+      service.app.get(OutcomeRecorder).record({ requestId: id, taskType: 'general', keyName: null, timer: null }, 'running', outcomeOf(id, quality));
+    const written = async (ids: string[]) => ({
+      statuses: (await service.sql.query(`SELECT id, status FROM inference_requests WHERE id = ANY($1) ORDER BY id`, [ids])).map((r: { status: string }) => r.status),
+      events: (await service.sql.query(`SELECT payload->>'request_id' AS id FROM outbox_events WHERE payload->>'request_id' = ANY($1) ORDER BY 1`, [ids])).map(
+        (r: { id: string }) => r.id,
+      ),
+      observations: (await service.sql.query(`SELECT request_id FROM performance_observations WHERE request_id = ANY($1) ORDER BY 1`, [ids])).map(
+        (r: { request_id: string }) => r.request_id,
+      ),
+    });
+
+    afterEach(() => jest.restoreAllMocks());
+
+    it('writes the outcomes recorded in one turn in one statement, each with its own events and observations', async () => {
+      const ids = ['batch-a', 'batch-b', 'batch-c'];
+      await running(...ids);
+      const statements = jest.spyOn(sql, 'writtenFor');
+      expect(await Promise.all(ids.map((id) => record(id)))).toEqual([true, true, true]);
+      expect(statements).toHaveBeenCalledTimes(1);
+      expect(await written(ids)).toEqual({ statuses: ['failed', 'failed', 'failed'], events: ids, observations: ids });
+    });
+
+    it('writes nothing for a request another writer finalized first, and the rest of its batch', async () => {
+      await running('moved-a', 'moved-b');
+      await service.sql.query(`UPDATE inference_requests SET status = 'completed' WHERE id = 'moved-a'`);
+      expect(await Promise.all([record('moved-a'), record('moved-b')])).toEqual([false, true]);
+      expect(await written(['moved-a', 'moved-b'])).toEqual({ statuses: ['completed', 'failed'], events: ['moved-b'], observations: ['moved-b'] });
+    });
+
+    it('fails only the outcome with a bad row: the others of its batch are written', async () => {
+      await running('bad-a', 'bad-b', 'bad-c');
+      const results = await Promise.allSettled([record('bad-a'), record('bad-b', 2), record('bad-c')]);
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect(String((results[1] as PromiseRejectedResult).reason)).toMatch(/check constraint/);
+      expect(await written(['bad-a', 'bad-b', 'bad-c'])).toEqual({ statuses: ['failed', 'running', 'failed'], events: ['bad-a', 'bad-c'], observations: ['bad-a', 'bad-c'] });
+    });
+
+    it('answers concurrent requests each with its own recorded outcome', async () => {
+      const ids = Array.from({ length: 40 }, (_, i) => `concurrent-${String(i).padStart(2, '0')}`);
+      const answers = await Promise.all(ids.map((id) => chat(id, 'classification')));
+      expect(answers.map((a) => a.status)).toEqual(ids.map(() => 200));
+      const rows = await service.sql.query(`SELECT id, status, model_id FROM inference_requests WHERE id = ANY($1) ORDER BY id`, [ids]);
+      expect(rows).toEqual(ids.map((id) => ({ id, status: 'completed', model_id: 'writer' })));
+      const events = await service.sql.query(`SELECT payload->>'request_id' AS id, pattern FROM outbox_events WHERE payload->>'request_id' = ANY($1) ORDER BY 1`, [ids]);
+      expect(events).toEqual(ids.map((id) => ({ id, pattern: 'model.request.completed' })));
+    });
   });
 
   it('writes running rows without waiting for the disk, and outcomes durably', async () => {

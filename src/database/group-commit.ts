@@ -1,0 +1,91 @@
+import { runOutsideRequestContext } from '../common/logging/request-context';
+
+export interface GroupCommitOptions<I> {
+  /** Most items written by one statement. */
+  maxBatch: number;
+  /** Batches written at once; items arriving while every one is busy wait and go out together. */
+  maxInFlight: number;
+  /** Two items with one key never share a batch (a statement would write one row for both). */
+  key: (item: I) => string;
+  /**
+   * True when a failed batch may have failed for one bad item rather than for the database: each
+   * of its items is then written alone, so one bad row fails only its own caller.
+   */
+  isolates: (error: unknown) => boolean;
+}
+
+interface Waiting<I, R> {
+  item: I;
+  resolve: (result: R) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * A group commit: many callers' writes in one statement and one commit, each caller released when
+ * its batch commits (never sooner). With a batch slot free, what was submitted in this turn of the
+ * event loop goes out at once; while every slot is busy, submissions queue and the next free slot
+ * takes them together, so batches grow with the load and a quiet service writes one item per
+ * statement without waiting.
+ */
+export class GroupCommit<I, R> {
+  private readonly queue: Waiting<I, R>[] = [];
+  private inFlight = 0;
+  private scheduled = false;
+
+  constructor(
+    private readonly writeBatch: (items: I[]) => Promise<R[]>,
+    private readonly options: GroupCommitOptions<I>,
+  ) {}
+
+  submit(item: I): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      this.queue.push({ item, resolve, reject });
+      if (!this.scheduled && this.inFlight < this.options.maxInFlight) {
+        this.scheduled = true;
+        // Background work on behalf of many requests: its log lines belong to none of them.
+        runOutsideRequestContext(() => setImmediate(() => this.startBatches()));
+      }
+    });
+  }
+
+  private startBatches(): void {
+    this.scheduled = false;
+    while (this.inFlight < this.options.maxInFlight && this.queue.length > 0) {
+      this.inFlight++;
+      void this.write(this.takeBatch()).finally(() => {
+        this.inFlight--;
+        this.startBatches();
+      });
+    }
+  }
+
+  /** The oldest waiting items, one per key, up to `maxBatch`; the others keep their place. */
+  private takeBatch(): Waiting<I, R>[] {
+    const batch: Waiting<I, R>[] = [];
+    const keys = new Set<string>();
+    for (let i = 0; i < this.queue.length && batch.length < this.options.maxBatch; ) {
+      const key = this.options.key(this.queue[i].item);
+      if (keys.has(key)) {
+        i++;
+        continue;
+      }
+      keys.add(key);
+      batch.push(...this.queue.splice(i, 1));
+    }
+    return batch;
+  }
+
+  private async write(batch: Waiting<I, R>[]): Promise<void> {
+    try {
+      const results = await this.writeBatch(batch.map((w) => w.item));
+      batch.forEach((w, i) => w.resolve(results[i]));
+    } catch (error) {
+      if (batch.length === 1 || !this.options.isolates(error)) {
+        for (const w of batch) w.reject(error);
+        return;
+      }
+      // Rare (a bad row, not a bad database): one at a time, holding this slot.
+      for (const w of batch) await this.write([w]);
+    }
+  }
+}
