@@ -1,6 +1,6 @@
 import { CpuUsage } from './cpu';
 import { summarize } from './load';
-import { addedLatency, formatResults, Measurement, ScenarioResult, ScenarioSpec, Via } from './report';
+import { addedLatency, evaluateTargets, formatResults, Measurement, ScenarioResult, ScenarioSpec, Via } from './report';
 
 const cpu: CpuUsage = {
   perRequestMs: { gateway: 0, upstream: 0, postgres: 0, redis: 0, loadGenerator: 0 },
@@ -48,5 +48,38 @@ describe('bench report comparisons', () => {
     const alone: ScenarioResult[] = [{ spec: spec('c10-0ms'), direct: run('direct', 1000, 1), gateway: run('gateway', 100, 11) }];
     addedLatency(alone);
     expect(formatResults(alone).split('\n')[3]).toMatch(/\s0\.100\s*$/);
+  });
+
+  it('rates the targets of issue #18 as ratios to the peer in the same run, on both paths; without a peer only correctness', () => {
+    const scenario = (id: string, connections: number, latencyMs: number, stream = false): ScenarioSpec => ({ id, connections, latencyMs, routed: false, stream, directId: id });
+    const withFirstByte = (m: Measurement, p50: number): Measurement => ({ ...m, load: { ...m.load, firstByte: summarize([p50]) } as Measurement['load'] });
+    const results: ScenarioResult[] = [
+      { spec: scenario('c100-0ms', 100, 0), direct: run('direct', 5000, 2), peer: run('peer', 1000, 80), gatewayV1: run('gatewayV1', 1000, 90), gateway: run('gateway', 900, 95) },
+      { spec: scenario('c10-50ms', 10, 50), direct: run('direct', 200, 50), peer: run('peer', 190, 52), gatewayV1: run('gatewayV1', 185, 53), gateway: run('gateway', 180, 54) },
+      {
+        spec: scenario('c10-0ms-sse', 10, 0, true),
+        direct: withFirstByte(run('direct', 9000, 1), 1),
+        peer: withFirstByte(run('peer', 300, 30), 30),
+        gatewayV1: withFirstByte(run('gatewayV1', 400, 20), 20),
+        gateway: withFirstByte(run('gateway', 400, 31), 31),
+      },
+    ];
+    addedLatency(results);
+    const verdicts = Object.fromEntries(evaluateTargets(results, 'portkey').map((t) => [t.target, [t.pass, t.measured]]));
+    expect(verdicts).toEqual({
+      "c100 0ms, gateway /v1: req/s >= 1.0x portkey's": [true, '1.00x'],
+      "c100 0ms, gateway /api: req/s >= 1.0x portkey's": [false, '0.90x'],
+      "c10 50ms, gateway /v1: added p50 <= portkey's + 1 ms": [true, '1.00 ms over'],
+      "c10 50ms, gateway /v1: added p99 <= portkey's": [false, '1.00 ms over'],
+      "c10 50ms, gateway /api: added p50 <= portkey's + 1 ms": [false, '2.00 ms over'],
+      "c10 50ms, gateway /api: added p99 <= portkey's": [false, '2.00 ms over'],
+      "c10 0ms sse, gateway /v1: time to first byte p50 <= portkey's": [true, '-10.00 ms over'],
+      "c10 0ms sse, gateway /api: time to first byte p50 <= portkey's": [false, '1.00 ms over'],
+      'c100 0ms, gateway /api: 0 errors': [true, '0'],
+    });
+
+    const alone = results.map(({ peer: _peer, ...rest }) => rest);
+    addedLatency(alone);
+    expect(evaluateTargets(alone).map((t) => t.target)).toEqual(['c100 0ms, gateway /api: 0 errors']);
   });
 });

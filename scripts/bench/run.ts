@@ -488,7 +488,7 @@ async function main(): Promise<void> {
       results.push(result);
     }
     addedLatency(results);
-    const targets = options.smoke ? [] : evaluateTargets(results);
+    const targets = options.smoke ? [] : evaluateTargets(results, peerName);
 
     const profile = options.profile ? await bench.profile(options.profile) : null;
     const machine = {
@@ -536,7 +536,7 @@ async function main(): Promise<void> {
     if (noisy.length > 0) console.log(`warning: other work on the machine during ${noisy.join(', ')}: those numbers are pessimistic`);
     if (targets.length > 0) {
       console.log('');
-      console.log('Targets (2 cores, load generator on the same machine)');
+      console.log(peerName ? `Targets (issue #18: ratios to ${peerName} in this run)` : 'Targets (run with --peer portkey for the speed targets, ratios to a peer)');
       console.log(formatTargets(targets));
     }
     if (profile) {

@@ -3,8 +3,6 @@ import { runOutsideRequestContext } from '../common/logging/request-context';
 export interface GroupCommitOptions<I> {
   /** Most items written by one statement. */
   maxBatch: number;
-  /** Batches written at once; items arriving while every one is busy wait and go out together. */
-  maxInFlight: number;
   /** Two items with one key never share a batch (a statement would write one row for both). */
   key: (item: I) => string;
   /**
@@ -22,15 +20,15 @@ interface Waiting<I, R> {
 
 /**
  * A group commit: many callers' writes in one statement and one commit, each caller released when
- * its batch commits (never sooner). With a batch slot free, what was submitted in this turn of the
- * event loop goes out at once; while every slot is busy, submissions queue and the next free slot
- * takes them together, so batches grow with the load and a quiet service writes one item per
- * statement without waiting.
+ * its batch commits (never sooner). One batch is in flight at a time: an item submitted while none
+ * is goes out at once, alone; items submitted meanwhile queue and go out together when it commits.
+ * So a quiet service writes one item per statement without waiting, and batches grow with the load.
+ * (Measured in docs/performance.md: gathering a turn of the event loop first, or a second batch in
+ * flight, batch less or delay a quiet service's writes.)
  */
 export class GroupCommit<I, R> {
   private readonly queue: Waiting<I, R>[] = [];
-  private inFlight = 0;
-  private scheduled = false;
+  private writing = false;
 
   constructor(
     private readonly writeBatch: (items: I[]) => Promise<R[]>,
@@ -40,23 +38,18 @@ export class GroupCommit<I, R> {
   submit(item: I): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
-      if (!this.scheduled && this.inFlight < this.options.maxInFlight) {
-        this.scheduled = true;
-        // Background work on behalf of many requests: its log lines belong to none of them.
-        runOutsideRequestContext(() => setImmediate(() => this.startBatches()));
-      }
+      // Background work on behalf of many requests: its log lines belong to none of them.
+      if (!this.writing) runOutsideRequestContext(() => this.writeNext());
     });
   }
 
-  private startBatches(): void {
-    this.scheduled = false;
-    while (this.inFlight < this.options.maxInFlight && this.queue.length > 0) {
-      this.inFlight++;
-      void this.write(this.takeBatch()).finally(() => {
-        this.inFlight--;
-        this.startBatches();
-      });
-    }
+  private writeNext(): void {
+    if (this.queue.length === 0) return;
+    this.writing = true;
+    void this.write(this.takeBatch()).finally(() => {
+      this.writing = false;
+      this.writeNext();
+    });
   }
 
   /** The oldest waiting items, one per key, up to `maxBatch`; the others keep their place. */

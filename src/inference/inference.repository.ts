@@ -20,7 +20,6 @@ export class InferenceRepository {
    */
   private readonly runningRows = new GroupCommit<RunningRow, boolean>((rows) => this.insertRunning(rows), {
     maxBatch: 64,
-    maxInFlight: 2,
     key: (row) => row.request.id,
     isolates: (error) => !isDatabaseUnavailable(error),
   });

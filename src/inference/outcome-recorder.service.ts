@@ -19,9 +19,8 @@ const MAX_RETRY_MS = 1000;
 /** However close a request is to its deadline, its outcome gets this long to be written (a database restart takes a second or two). */
 const MIN_RECORD_WINDOW_MS = 2000;
 
-/** Most outcomes in one statement, and statements of outcomes running at once (each holds a connection). */
+/** Most outcomes in one statement. */
 const MAX_BATCH = 64;
-const BATCHES_IN_FLIGHT = 2;
 
 /** The request whose outcome is written, as metrics label it. */
 export interface RecordedFor {
@@ -49,7 +48,6 @@ export class OutcomeRecorder {
   /** Outcomes finishing together are written together: one statement and one commit for the lot. */
   private readonly batches = new GroupCommit<OutcomeWrite, boolean>((writes) => this.writeBatch(writes), {
     maxBatch: MAX_BATCH,
-    maxInFlight: BATCHES_IN_FLIGHT,
     key: (write) => write.requestId,
     isolates: (error) => !isDatabaseUnavailable(error),
   });

@@ -77,15 +77,16 @@ describe('request path writes', () => {
     expect(await sql.writtenFor(finish(['no-such-request']), [event(['no-such-request'])])).toEqual(new Set());
   });
 
-  it('inserts the running rows of requests starting together in one statement', async () => {
+  it('inserts the running rows of requests starting while one is being inserted in one statement', async () => {
     const statements = jest.spyOn(sql, 'queryUnflushed');
     const row = (id: string) => ({ id, kind: 'chat' as const, taskType: 'general', inferredTask: null, requestedModelId: null, metadata: {}, createdAt: new Date(), clientKey: null });
     const requests = service.app.get(InferenceRepository);
-    await Promise.all(['start-a', 'start-b', 'start-c'].map((id) => requests.insert(row(id), 'running', null)));
-    expect(statements).toHaveBeenCalledTimes(1);
+    const ids = ['start-a', 'start-b', 'start-c', 'start-d'];
+    await Promise.all(ids.map((id) => requests.insert(row(id), 'running', null)));
+    expect(statements).toHaveBeenCalledTimes(2);
     statements.mockRestore();
     const rows = await service.sql.query(`SELECT id, status FROM inference_requests WHERE id LIKE 'start-%' ORDER BY id`);
-    expect(rows).toEqual(['start-a', 'start-b', 'start-c'].map((id) => ({ id, status: 'running' })));
+    expect(rows).toEqual(ids.map((id) => ({ id, status: 'running' })));
     await expect(requests.insert(row('start-a'), 'running', null)).rejects.toMatchObject({ code: 'conflict' });
   });
 
@@ -118,13 +119,14 @@ describe('request path writes', () => {
 
     afterEach(() => jest.restoreAllMocks());
 
-    it('writes the outcomes recorded in one turn in one statement, each with its own events and observations', async () => {
-      const ids = ['batch-a', 'batch-b', 'batch-c'];
+    it('writes the outcomes recorded while one is being written in one statement, each with its own events and observations', async () => {
+      const ids = ['batch-a', 'batch-b', 'batch-c', 'batch-d'];
       await running(...ids);
       const statements = jest.spyOn(sql, 'writtenFor');
-      expect(await Promise.all(ids.map((id) => record(id)))).toEqual([true, true, true]);
-      expect(statements).toHaveBeenCalledTimes(1);
-      expect(await written(ids)).toEqual({ statuses: ['failed', 'failed', 'failed'], events: ids, observations: ids });
+      // The first goes out at once, alone; the three recorded while it is written go out together.
+      expect(await Promise.all(ids.map((id) => record(id)))).toEqual([true, true, true, true]);
+      expect(statements).toHaveBeenCalledTimes(2);
+      expect(await written(ids)).toEqual({ statuses: ids.map(() => 'failed'), events: ids, observations: ids });
     });
 
     it('writes nothing for a request another writer finalized first, and the rest of its batch', async () => {
