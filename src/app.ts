@@ -9,7 +9,6 @@ import { ErrorFilter } from './common/filters/error.filter';
 import { useJsonBodies } from './common/http/json-body';
 import { createAppLogger } from './common/logging/app-logger';
 import { requestLogging } from './common/logging/request-logging.middleware';
-import { CommandPayloadSafetyInterceptor } from './common/validation/command-payload-safety.interceptor';
 import { createValidationPipe } from './common/validation/validation';
 import { AppConfig } from './config/app-config';
 import { ChannelPrefixedRedisServer } from './redis/channel-prefix';
@@ -28,7 +27,6 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { logger, bodyParser: false });
   app.use(requestLogging(logger));
   useJsonBodies(app, config.bodyLimit);
-  app.useGlobalInterceptors(new CommandPayloadSafetyInterceptor());
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ErrorFilter({ '/v1': sendOpenAiError, '/v1/messages': sendAnthropicError }));
 

@@ -1,5 +1,5 @@
-import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
+import { CommandHandler } from '../common/validation/command-handler.decorator';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ClientKeysService } from '../access/client-keys.service';
 import {
@@ -25,7 +25,7 @@ import { settingsOf } from './key-settings';
 const LOSING_REPLY_DELAY_MS = 2000;
 
 /** Client key management over Redis (docs/api.md, "Commands"): the same as `/api/admin/keys`. */
-@Controller()
+@CommandHandler()
 export class ClientKeysHandler {
   constructor(private readonly keys: ClientKeysService) {}
 

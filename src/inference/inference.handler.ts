@@ -1,10 +1,10 @@
-import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
+import { CommandHandler } from '../common/validation/command-handler.decorator';
 import { Command } from '../events/patterns';
 import { CancellationService, CancelResult } from './cancellation.service';
 import { CancelRequestDto } from './dto/cancel-request.dto';
 
-@Controller()
+@CommandHandler()
 export class InferenceHandler {
   constructor(private readonly cancellation: CancellationService) {}
 

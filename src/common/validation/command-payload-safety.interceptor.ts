@@ -10,7 +10,7 @@ import { assertSafeJson } from './json-safety';
 @Injectable()
 export class CommandPayloadSafetyInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    if (context.getType() === 'rpc') assertSafeJson(context.switchToRpc().getData());
+    assertSafeJson(context.switchToRpc().getData());
     return next.handle();
   }
 }
