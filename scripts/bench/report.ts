@@ -254,5 +254,6 @@ export function noisyRuns(results: ScenarioResult[], threshold = 0.2): string[] 
 }
 
 export function formatTargets(targets: TargetResult[]): string {
-  return targets.map((t) => `  ${t.pass ? 'PASS' : 'MISS'}  ${t.target.padEnd(52)} ${t.measured}`).join('\n');
+  const width = Math.max(0, ...targets.map((t) => t.target.length));
+  return targets.map((t) => `  ${t.pass ? 'PASS' : 'MISS'}  ${t.target.padEnd(width)}  ${t.measured}`).join('\n');
 }
