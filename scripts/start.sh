@@ -10,4 +10,5 @@ log "building"
 npx nest build
 log "running migrations"
 node node_modules/typeorm/cli.js migration:run -d dist/src/database/data-source.js
-exec node dist/src/main.js
+# V8 flags the service runs with everywhere (package.json `serviceNodeFlags`; docs/performance.md).
+exec node $(node -p "require('./package.json').serviceNodeFlags.join(' ')") dist/src/main.js

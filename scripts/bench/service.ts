@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { freePort, run, Spawned, spawnLogged, waitUntilHealthy } from '../lib/processes';
@@ -50,7 +50,12 @@ export interface RunningService {
   spawned: Spawned;
 }
 
-/** Starts `node dist/src/main.js` in production mode and waits until /health answers 200. */
+/** The V8 flags production runs the service with (package.json `serviceNodeFlags`, as scripts/start.sh and the image use them). */
+export function serviceNodeFlags(): string[] {
+  return (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { serviceNodeFlags: string[] }).serviceNodeFlags;
+}
+
+/** Starts `node <serviceNodeFlags> dist/src/main.js` in production mode and waits until /health answers 200. */
 export async function startService(options: ServiceOptions): Promise<RunningService> {
   const port = await freePort();
   const adminToken = randomBytes(24).toString('hex');
@@ -71,7 +76,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     LOCAL_MODEL_PATH: 'none',
     ...options.extraEnv,
   };
-  const spawned = spawnLogged(process.execPath, [...(options.nodeArgs ?? []), 'dist/src/main.js'], { cwd: ROOT, env, logFile });
+  const spawned = spawnLogged(process.execPath, [...serviceNodeFlags(), ...(options.nodeArgs ?? []), 'dist/src/main.js'], { cwd: ROOT, env, logFile });
   const url = `http://127.0.0.1:${port}`;
   try {
     await waitUntilHealthy(url, spawned.child, 60_000);
