@@ -1,15 +1,13 @@
+import { isDatabaseUnavailable } from '../common/errors/database-unavailable';
 import { runOutsideRequestContext } from '../common/logging/request-context';
 
+/** Most items written by one statement. */
+const MAX_BATCH = 64;
+
 export interface GroupCommitOptions<I> {
-  /** Most items written by one statement. */
-  maxBatch: number;
   /** Two items with one key never share a batch (a statement would write one row for both). */
   key: (item: I) => string;
-  /**
-   * True when a failed batch may have failed for one bad item rather than for the database: each
-   * of its items is then written alone, so one bad row fails only its own caller.
-   */
-  isolates: (error: unknown) => boolean;
+  maxBatch?: number;
 }
 
 interface Waiting<I, R> {
@@ -23,6 +21,8 @@ interface Waiting<I, R> {
  * its batch commits (never sooner). One batch is in flight at a time: an item submitted while none
  * is goes out at once, alone; items submitted meanwhile queue and go out together when it commits.
  * So a quiet service writes one item per statement without waiting, and batches grow with the load.
+ * A batch that fails for any reason but the database being unavailable is written again one item
+ * at a time, so one bad row fails only its own caller.
  * (Measured in docs/performance.md: gathering a turn of the event loop first, or a second batch in
  * flight, batch less or delay a quiet service's writes.)
  */
@@ -56,7 +56,7 @@ export class GroupCommit<I, R> {
   private takeBatch(): Waiting<I, R>[] {
     const batch: Waiting<I, R>[] = [];
     const keys = new Set<string>();
-    for (let i = 0; i < this.queue.length && batch.length < this.options.maxBatch; ) {
+    for (let i = 0; i < this.queue.length && batch.length < (this.options.maxBatch ?? MAX_BATCH); ) {
       const key = this.options.key(this.queue[i].item);
       if (keys.has(key)) {
         i++;
@@ -73,7 +73,7 @@ export class GroupCommit<I, R> {
       const results = await this.writeBatch(batch.map((w) => w.item));
       batch.forEach((w, i) => w.resolve(results[i]));
     } catch (error) {
-      if (batch.length === 1 || !this.options.isolates(error)) {
+      if (batch.length === 1 || isDatabaseUnavailable(error)) {
         for (const w of batch) w.reject(error);
         return;
       }

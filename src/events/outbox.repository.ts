@@ -20,18 +20,12 @@ export class OutboxRepository {
 
   /** Adds events inside the caller's transaction, so they exist exactly when the business change does. */
   async add(tx: TransactionQuery, events: OutgoingEvent[]): Promise<void> {
-    const step = this.addStep(events);
-    if (step) await tx(step.sql, step.params);
-  }
-
-  /** The statement that adds events, for an atomic write with the business change; null when there are none. */
-  addStep(events: OutgoingEvent[]): SqlStep | null {
-    if (events.length === 0) return null;
-    return {
-      sql: `INSERT INTO outbox_events (pattern, payload)
-            SELECT e.pattern, e.payload FROM jsonb_to_recordset($1::jsonb) AS e(pattern text, payload jsonb)`,
-      params: [toJsonb(events.map((e) => ({ pattern: e.name, payload: e.payload })))],
-    };
+    if (events.length === 0) return;
+    await tx(
+      `INSERT INTO outbox_events (pattern, payload)
+       SELECT e.pattern, e.payload FROM jsonb_to_recordset($1::jsonb) AS e(pattern text, payload jsonb)`,
+      [toJsonb(events.map((e) => ({ pattern: e.name, payload: e.payload })))],
+    );
   }
 
   /**

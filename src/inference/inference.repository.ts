@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { DomainError } from '../common/errors/domain-error';
 import { ErrorCode } from '../common/errors/error-code';
 import { toJsonb } from '../database/jsonb';
-import { isDatabaseUnavailable } from '../common/errors/database-unavailable';
 import { GroupCommit } from '../database/group-commit';
 import { Sql, SqlStep } from '../database/sql';
 import { InferenceRequest } from './inference-request';
@@ -18,11 +17,7 @@ export class InferenceRepository {
    * Running rows of requests starting together are inserted together (a group commit), without
    * waiting for the disk: the outcome's durable write flushes them.
    */
-  private readonly runningRows = new GroupCommit<RunningRow, boolean>((rows) => this.insertRunning(rows), {
-    maxBatch: 64,
-    key: (row) => row.request.id,
-    isolates: (error) => !isDatabaseUnavailable(error),
-  });
+  private readonly runningRows = new GroupCommit<RunningRow, boolean>((rows) => this.insertRunning(rows), { key: (row) => row.request.id });
 
   constructor(private readonly sql: Sql) {}
 
@@ -35,13 +30,13 @@ export class InferenceRepository {
     const inserted =
       status === 'running'
         ? await this.runningRows.submit({ request, instanceId })
-        : (await this.sql.query(`${INSERT_REQUESTS} ON CONFLICT (id) DO NOTHING RETURNING id`, [toJsonb([recordOf(request, status, instanceId)])])).length === 1;
+        : (await this.sql.query(INSERT_REQUESTS, [toJsonb([recordOf(request, status, instanceId)])])).length === 1;
     if (!inserted) throw new DomainError(ErrorCode.Conflict, `Request id "${request.id}" is already in use`, { request_id: request.id });
   }
 
   /** Inserts running rows; true for each one inserted, false where its id was taken. */
   private async insertRunning(rows: RunningRow[]): Promise<boolean[]> {
-    const inserted = await this.sql.queryUnflushed<{ id: string }>(`${INSERT_REQUESTS} ON CONFLICT (id) DO NOTHING RETURNING id`, [
+    const inserted = await this.sql.queryUnflushed<{ id: string }>(INSERT_REQUESTS, [
       toJsonb(rows.map(({ request, instanceId }) => recordOf(request, 'running', instanceId))),
     ]);
     const ids = new Set(inserted.map((r) => r.id));
@@ -174,11 +169,12 @@ interface RunningRow {
   instanceId: string | null;
 }
 
-/** Inserts the rows of a jsonb array of `recordOf` records. */
+/** Inserts the rows of a jsonb array of `recordOf` records, returning the ids inserted (not those already taken). */
 const INSERT_REQUESTS = `INSERT INTO inference_requests (id, kind, status, task_type, requested_model_id, metadata, created_at, instance_id, client_key, inferred_task)
   SELECT x.id, x.kind, x.status, x.task_type, x.requested_model_id, x.metadata, x.created_at, x.instance_id, x.client_key, x.inferred_task
     FROM jsonb_to_recordset($1::jsonb) AS x(id text, kind text, status text, task_type text, requested_model_id text, metadata jsonb,
-         created_at timestamptz, instance_id uuid, client_key text, inferred_task text)`;
+         created_at timestamptz, instance_id uuid, client_key text, inferred_task text)
+  ON CONFLICT (id) DO NOTHING RETURNING id`;
 
 function recordOf(request: RunningRequest, status: 'running' | 'queued', instanceId: string | null) {
   return {

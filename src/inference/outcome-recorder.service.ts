@@ -19,9 +19,6 @@ const MAX_RETRY_MS = 1000;
 /** However close a request is to its deadline, its outcome gets this long to be written (a database restart takes a second or two). */
 const MIN_RECORD_WINDOW_MS = 2000;
 
-/** Most outcomes in one statement. */
-const MAX_BATCH = 64;
-
 /** The request whose outcome is written, as metrics label it. */
 export interface RecordedFor {
   requestId: string;
@@ -46,11 +43,7 @@ export class OutcomeRecorder {
   /** Requests of this instance whose outcome could not be written: finalized as interrupted once the database is back. */
   private readonly unrecorded = new Set<string>();
   /** Outcomes finishing together are written together: one statement and one commit for the lot. */
-  private readonly batches = new GroupCommit<OutcomeWrite, boolean>((writes) => this.writeBatch(writes), {
-    maxBatch: MAX_BATCH,
-    key: (write) => write.requestId,
-    isolates: (error) => !isDatabaseUnavailable(error),
-  });
+  private readonly batches = new GroupCommit<OutcomeWrite, boolean>((writes) => this.writeBatch(writes), { key: (write) => write.requestId });
 
   constructor(
     private readonly sql: Sql,
