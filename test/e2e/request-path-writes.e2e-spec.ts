@@ -96,6 +96,67 @@ describe('request path writes', () => {
     expect(answers.find((a) => a.status === 409)?.body.error.code).toBe('conflict');
   });
 
+  describe('the running row and the first provider call', () => {
+    /** Holds a lock that blocks every write to inference_requests until `release`. */
+    const blockRequestWrites = async () => {
+      const runner = service.sql.createQueryRunner();
+      await runner.connect();
+      await runner.startTransaction();
+      await runner.query('LOCK TABLE inference_requests IN SHARE MODE');
+      return async () => {
+        await runner.rollbackTransaction();
+        await runner.release();
+      };
+    };
+    const sentUpstream = (id: string) => openai.requests.some((r) => JSON.stringify(r.body).includes(id));
+    const rowOf = async (id: string) => (await service.sql.query(`SELECT status FROM inference_requests WHERE id = $1`, [id]))[0];
+
+    it('calls the provider while the running row is written, and answers only once row and outcome are in', async () => {
+      const release = await blockRequestWrites();
+      let answered = false;
+      const answer = request(service.baseUrl, 'POST', '/api/models/chat', {
+        body: { model_id: 'writer', task_type: 'classification', messages: [{ role: 'user', content: 'overlap-marker-1' }] },
+        headers: { 'X-Request-Id': 'overlap-1' },
+      }).finally(() => (answered = true));
+      try {
+        await waitUntil(() => sentUpstream('overlap-marker-1'), 5000);
+        expect(await rowOf('overlap-1')).toBeUndefined();
+        expect(answered).toBe(false);
+      } finally {
+        await release();
+      }
+      expect((await answer).status).toBe(200);
+      expect(await rowOf('overlap-1')).toEqual({ status: 'completed' });
+    });
+
+    it('writes a stream\'s running row before its first call: its start event means the request is recorded', async () => {
+      const release = await blockRequestWrites();
+      const answer = fetch(`${service.baseUrl}/api/models/chat`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'X-Request-Id': 'overlap-stream-1' },
+        body: JSON.stringify({ model_id: 'writer', task_type: 'classification', stream: true, messages: [{ role: 'user', content: 'overlap-marker-2' }] }),
+      });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const calledEarly = sentUpstream('overlap-marker-2');
+      await release();
+      expect(calledEarly).toBe(false);
+      const body = await (await answer).text();
+      expect(body).toMatch(/^event: start\n/);
+      expect(body).toContain('event: done');
+      expect(await rowOf('overlap-stream-1')).toEqual({ status: 'completed' });
+    });
+
+    it('answers 409 to the id of a finished request and leaves its row as it was', async () => {
+      expect((await chat('finished-1', 'classification')).status).toBe(200);
+      const [before] = await service.sql.query(`SELECT status, completed_at, response FROM inference_requests WHERE id = 'finished-1'`);
+      const again = await chat('finished-1', 'classification');
+      expect(again.status).toBe(409);
+      expect(again.body.error).toMatchObject({ code: 'conflict', details: { request_id: 'finished-1' } });
+      const [after] = await service.sql.query(`SELECT status, completed_at, response FROM inference_requests WHERE id = 'finished-1'`);
+      expect(after).toEqual(before);
+    });
+  });
+
   describe('group commit of outcomes', () => {
     const facts = (requestId: string) => ({ requestId, taskType: 'general', inferredTask: null, requestedModelId: 'writer', metadata: {} });
     /** A failed outcome with its event and one observation of the given quality (above 1 breaks a constraint). */
