@@ -5,10 +5,9 @@ import { ErrorCode } from '../common/errors/error-code';
 import { AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
 
-/** A tracked request: the signal to run it with, how its holder stops it, and how to stop tracking it once its outcome is recorded. */
+/** A tracked request: the signal to run it with, and how to stop tracking it once its outcome is recorded. */
 export interface Flight {
   signal: AbortSignal;
-  abort(): void;
   finish(): void;
 }
 
@@ -48,7 +47,6 @@ export class InFlightRegistry implements BeforeApplicationShutdown {
     this.running.set(requestId, controller);
     return {
       signal: AbortSignal.any([callerSignal, controller.signal]),
-      abort: () => controller.abort(),
       finish: () => {
         if (this.running.get(requestId) === controller) this.running.delete(requestId);
       },

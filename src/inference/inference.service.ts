@@ -125,12 +125,11 @@ export class InferenceService {
   }
 
   /**
-   * Runs a request whose row is `running` on this instance (or is being written: `run.rowWritten`,
-   * which its outcome waits for): calls candidates until one answers, then records the outcome.
-   * Throws the error to answer with when none did (the failure recorded).
+   * Runs a request whose row is `running` on this instance: calls candidates until one answers,
+   * then records the outcome. Throws the error to answer with when none did (the failure recorded).
    */
-  async execute(job: Job, control: RunControl, candidates: PlannedCandidate[], run: RunStart): Promise<CompletionView> {
-    const deadline = run.started + this.config.requests.timeoutMs;
+  async execute(job: Job, control: RunControl, candidates: PlannedCandidate[], createdAt: Date, started: number): Promise<CompletionView> {
+    const deadline = started + this.config.requests.timeoutMs;
     const attempts: FailedAttempt[] = [];
     let stop: Stop | null = null;
     for (const [index, candidate] of candidates.entries()) {
@@ -139,12 +138,12 @@ export class InferenceService {
       if (stop) break;
       const streamed: Streamed = { content: '', sent: false };
       const answer = await this.attempt(candidate, job, control, streamed, remainingMs);
-      if ('result' in answer) return this.finish(job, control, candidate, answer.result, attempts, { ...run, deadline });
+      if ('result' in answer) return this.finish(job, control, candidate, answer.result, attempts, createdAt, started, deadline);
       attempts.push(answer.failure);
       // Once content has reached the caller, another model's answer cannot replace it.
       if (!answer.failure.error.retryable || streamed.sent) break;
     }
-    throw await this.fail(job, control, attempts, stop, { ...run, deadline });
+    throw await this.fail(job, control, attempts, stop, started, deadline);
   }
 
   /** A request that uses the response cache is answered from it when it can be, and keeps its fresh answer there otherwise. */
@@ -170,16 +169,11 @@ export class InferenceService {
     const flight = this.inFlight.start(control.requestId, control.signal);
     let view: CompletionView | null = null;
     try {
-      const rowWritten = this.requests.insert(rowOf(job, control.requestId, createdAt, control.caller), 'running', this.lease.id);
-      // A stream tells its caller it has started, so its row comes first. Any other request is
-      // answered after its outcome, which waits for the row: its first call need not. A row that
-      // cannot be written (a duplicate id, the database away) stops the call and is the answer.
-      if (control.onDelta) await rowWritten;
-      else rowWritten.catch(() => flight.abort());
+      await this.requests.insert(rowOf(job, control.requestId, createdAt, control.caller), 'running', this.lease.id);
       // A stream's headers go out with its start, before the answering model is known: they name what any candidate would ignore.
       control.onIgnoredParams?.(unionOf(candidates.map((candidate) => ignoredFor(candidate, job))));
       control.onStart?.();
-      view = await this.execute(job, { ...control, signal: flight.signal }, candidates, { createdAt, started, rowWritten });
+      view = await this.execute(job, { ...control, signal: flight.signal }, candidates, createdAt, started);
       return view;
     } finally {
       flight.finish();
@@ -262,31 +256,31 @@ export class InferenceService {
     candidate: PlannedCandidate,
     result: GenerationResult,
     attempts: FailedAttempt[],
-    run: RunTiming,
+    createdAt: Date,
+    started: number,
+    deadline: number,
   ): Promise<CompletionView> {
     const { model, scores } = candidate;
     const usage = await this.usageOf(candidate, job, result);
     const cost = estimateCost(modelPrices(model), usage);
-    const latencyMs = Math.round(this.clock.monotonicMs() - run.started);
+    const latencyMs = Math.round(this.clock.monotonicMs() - started);
     const answer = { model: { id: model.id, provider: model.provider }, scores, result, usage, cost };
-    const outcome = answeredOutcome(factsOf(job, control.requestId), answer, attempts, { createdAt: run.createdAt, latencyMs, now: this.clock.now() });
-    await this.record(job, control, outcome, run);
+    const outcome = answeredOutcome(factsOf(job, control.requestId), answer, attempts, { createdAt, latencyMs, now: this.clock.now() });
+    await this.record(job, control, outcome, deadline);
     return outcome.response;
   }
 
   /** Records a request that no candidate answered and returns the error to answer with. */
-  private async fail(job: Job, control: RunControl, attempts: FailedAttempt[], stop: Stop | null, run: RunTiming): Promise<DomainError> {
-    const latencyMs = Math.round(this.clock.monotonicMs() - run.started);
+  private async fail(job: Job, control: RunControl, attempts: FailedAttempt[], stop: Stop | null, started: number, deadline: number): Promise<DomainError> {
+    const latencyMs = Math.round(this.clock.monotonicMs() - started);
     const { outcome, error } = failedOutcome(factsOf(job, control.requestId), attempts, latencyMs, this.clock.now());
     if (stop) error.details.stopped_by = stop;
-    await this.record(job, control, outcome, run);
+    await this.record(job, control, outcome, deadline);
     return error;
   }
 
-  /** The outcome is written once the row is: an update of a row not yet there would find nothing to finalize. */
-  private async record(job: Job, { requestId, caller }: RunControl, outcome: Outcome, run: RunTiming): Promise<void> {
-    await run.rowWritten;
-    await this.recorder.recordRun({ requestId, taskType: job.taskType, keyName: keyNameOf(caller), timer: job.timer }, outcome, run.deadline);
+  private record(job: Job, { requestId, caller }: RunControl, outcome: Outcome, deadline: number): Promise<void> {
+    return this.recorder.recordRun({ requestId, taskType: job.taskType, keyName: keyNameOf(caller), timer: job.timer }, outcome, deadline);
   }
 
   /** Provider-reported counts; where a provider reports none (or the call was cancelled), counted with the model's tokenizer. */
@@ -300,15 +294,6 @@ export class InferenceService {
     };
   }
 }
-
-/** When a run began, and the write of its `running` row, which its outcome follows (settled already for a claimed queued row). */
-export interface RunStart {
-  createdAt: Date;
-  started: number;
-  rowWritten: Promise<void>;
-}
-
-type RunTiming = RunStart & { deadline: number };
 
 /**
  * A prompt goes to a completion endpoint where the model has one; a chat model reads it as one user

@@ -94,7 +94,7 @@ export class QueuedRequestsService {
       });
       let view: CompletionView | null = null;
       try {
-        view = await this.inference.execute(job, { requestId, caller, signal: flight.signal }, candidates, { createdAt: row.createdAt, started, rowWritten: Promise.resolve() });
+        view = await this.inference.execute(job, { requestId, caller, signal: flight.signal }, candidates, row.createdAt, started);
       } finally {
         await admission.settle(usageOf(view));
       }

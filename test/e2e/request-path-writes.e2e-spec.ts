@@ -111,39 +111,25 @@ describe('request path writes', () => {
     const sentUpstream = (id: string) => openai.requests.some((r) => JSON.stringify(r.body).includes(id));
     const rowOf = async (id: string) => (await service.sql.query(`SELECT status FROM inference_requests WHERE id = $1`, [id]))[0];
 
-    it('calls the provider while the running row is written, and answers only once row and outcome are in', async () => {
-      const release = await blockRequestWrites();
-      let answered = false;
-      const answer = request(service.baseUrl, 'POST', '/api/models/chat', {
-        body: { model_id: 'writer', task_type: 'classification', messages: [{ role: 'user', content: 'overlap-marker-1' }] },
-        headers: { 'X-Request-Id': 'overlap-1' },
-      }).finally(() => (answered = true));
-      try {
-        await waitUntil(() => sentUpstream('overlap-marker-1'), 5000);
-        expect(await rowOf('overlap-1')).toBeUndefined();
-        expect(answered).toBe(false);
-      } finally {
-        await release();
-      }
-      expect((await answer).status).toBe(200);
-      expect(await rowOf('overlap-1')).toEqual({ status: 'completed' });
-    });
-
-    it('writes a stream\'s running row before its first call: its start event means the request is recorded', async () => {
+    // A row comes before the call, so a 200, and a stream's start event, stand for a recorded request.
+    it.each([false, true])('writes the running row before the first provider call (stream: %s), and answers once the outcome is in', async (stream) => {
+      const id = `row-first-${stream}`;
       const release = await blockRequestWrites();
       const answer = fetch(`${service.baseUrl}/api/models/chat`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'X-Request-Id': 'overlap-stream-1' },
-        body: JSON.stringify({ model_id: 'writer', task_type: 'classification', stream: true, messages: [{ role: 'user', content: 'overlap-marker-2' }] }),
+        headers: { 'content-type': 'application/json', 'X-Request-Id': id },
+        body: JSON.stringify({ model_id: 'writer', task_type: 'classification', stream, messages: [{ role: 'user', content: `marker-${id}` }] }),
       });
       await new Promise((resolve) => setTimeout(resolve, 300));
-      const calledEarly = sentUpstream('overlap-marker-2');
+      const calledEarly = sentUpstream(`marker-${id}`);
       await release();
       expect(calledEarly).toBe(false);
-      const body = await (await answer).text();
-      expect(body).toMatch(/^event: start\n/);
-      expect(body).toContain('event: done');
-      expect(await rowOf('overlap-stream-1')).toEqual({ status: 'completed' });
+      const response = await answer;
+      expect(response.status).toBe(200);
+      const body = await response.text();
+      if (stream) expect(body).toMatch(/^event: start\n[\s\S]*event: done/);
+      else expect(JSON.parse(body).completion_id).toBe(id);
+      expect(await rowOf(id)).toEqual({ status: 'completed' });
     });
 
     it('answers 409 to the id of a finished request and leaves its row as it was', async () => {
