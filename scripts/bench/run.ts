@@ -81,6 +81,8 @@ const ALL_SCENARIOS: ScenarioSpec[] = [
   spec('c100-0ms', 100, 0),
   spec('c100-0ms-routed', 100, 0, { routed: true, directId: 'c100-0ms' }),
   spec('c10-50ms', 10, 50),
+  // One request at a time: the least noisy view of what one request adds, for comparing two builds (no target).
+  spec('c1-50ms', 1, 50),
   spec('c100-50ms', 100, 50),
   // Streamed answers: latencies are the time to the first token (scripts/bench/stream-load.ts).
   spec('c10-0ms-sse', 10, 0, { stream: true }),
