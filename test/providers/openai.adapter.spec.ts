@@ -1,4 +1,9 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
+import { nodeHttpFetch } from '../../src/providers/http/node-http-fetch';
 import { OpenAiAdapter } from '../../src/providers/openai/openai.adapter';
+import { callSdk } from '../../src/providers/sdk-errors';
 import { ChatCall, CompletionCall, ProviderTarget } from '../../src/providers/provider.types';
 import { embeddingOf, startFakeOpenAi, wordCount } from '../support/fake-openai';
 import { caught, collect, describeAdapterContract, scriptedServer, startForSuite } from './adapter-contract';
@@ -67,6 +72,44 @@ describe('OpenAiAdapter against a fake OpenAI server', () => {
         max_tokens: 50,
         temperature: 0.2,
         logprobs: true,
+      });
+    });
+
+    // A chat that is not streamed is posted without the SDK's pipeline (openai-chat-call.ts): the SDK itself is the reference.
+    describe('a chat posted without the SDK, compared with the SDK', () => {
+      const sdk = () => new OpenAI({ baseURL: server().url, apiKey: API_KEY, organization: null, project: null, maxRetries: 0, fetch: nodeHttpFetch });
+      const params = { model: MODEL, messages: [{ role: 'user' as const, content: 'hello there' }], max_tokens: 5, logprobs: true };
+
+      it('puts the same path, body, key, content type and user agent on the wire', async () => {
+        await sdk().chat.completions.create(params);
+        await adapter.chat(target(), chat({ messages: [{ role: 'user', content: 'hello there' }], maxTokens: 5 }));
+
+        const [bySdk, ours] = server().requests;
+        expect(ours.path).toBe(bySdk.path);
+        expect(ours.body).toEqual(bySdk.body);
+        for (const header of ['authorization', 'content-type', 'accept', 'user-agent']) expect([header, ours.headers[header]]).toEqual([header, bySdk.headers[header]]);
+      });
+
+      it.each([400, 401, 404, 429, 500, 503])('fails a %i answer as the SDK would, with the vendor\'s message', async (status) => {
+        server().behave(MODEL, { error: { status, message: `refused with ${status}`, type: 'server_error' } });
+        const errors = { APIError, APIConnectionError, APIConnectionTimeoutError, APIUserAbortError };
+        const bySdk = await caught(callSdk({ errors, apiKey: API_KEY }, chat(), (options) => sdk().chat.completions.create(params, options)));
+        const ours = await caught(adapter.chat(target(), chat()));
+
+        expect(ours).toEqual(bySdk);
+        expect(ours).toMatchObject({ message: `refused with ${status}`, retryable: [429, 500, 503].includes(status) });
+      });
+
+      it('fails a 200 answer that is not JSON as a provider error naming its content type', async () => {
+        const plain = createServer((_request, response) => response.writeHead(200, { 'content-type': 'text/plain' }).end('not json'));
+        await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
+        try {
+          const error = await caught(adapter.chat(target({ baseUrl: `http://127.0.0.1:${(plain.address() as AddressInfo).port}/v1` }), chat()));
+          expect(error).toMatchObject({ code: 'unknown', message: expect.stringContaining('text/plain, not JSON') });
+        } finally {
+          plain.closeAllConnections();
+          await new Promise((resolve) => plain.close(resolve));
+        }
       });
     });
 

@@ -3,7 +3,7 @@ import https from 'node:https';
 import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 
-/** Kept-alive connections to providers, shared by every SDK client of the process. */
+/** Kept-alive connections to providers, shared by every SDK client and direct call of the process. */
 const AGENTS = {
   'http:': new http.Agent({ keepAlive: true }),
   'https:': new https.Agent({ keepAlive: true }),
@@ -18,24 +18,35 @@ const AGENTS = {
  * is what the SDKs turn into their abort and connection errors. Responses are not decompressed:
  * no `accept-encoding` is sent, so providers answer uncompressed.
  */
-export function nodeHttpFetch(input: string | URL | Request, init: RequestInit = {}): Promise<Response> {
-  const url = new URL(input instanceof Request ? input.url : input);
+export async function nodeHttpFetch(input: string | URL | Request, init: RequestInit = {}): Promise<Response> {
+  const method = (init.method ?? 'GET').toUpperCase();
+  const request: HttpRequest = { method, headers: headerRecord(init.headers), body: bodyOf(init.body), signal: init.signal ?? null };
+  return responseOf(method, await sendHttp(new URL(input instanceof Request ? input.url : input), request));
+}
+
+export interface HttpRequest {
+  method: string;
+  headers: Record<string, string>;
+  body?: string | Uint8Array;
+  signal: AbortSignal | null;
+}
+
+/**
+ * Sends a request on the shared kept-alive agents and resolves with the response once its head
+ * has arrived, failing the way fetch does (see `nodeHttpFetch`). Its body is the caller's to read.
+ */
+export function sendHttp(url: URL, { method, headers, body, signal }: HttpRequest): Promise<http.IncomingMessage> {
   const client = url.protocol === 'https:' ? https : url.protocol === 'http:' ? http : null;
   if (client === null) return Promise.reject(new TypeError(`fetch failed: unsupported protocol ${url.protocol}`));
-  const method = (init.method ?? 'GET').toUpperCase();
-  const signal = init.signal ?? null;
-
   const agent = AGENTS[url.protocol as keyof typeof AGENTS];
 
-  return new Promise<Response>((resolve, reject) => {
-    const headers = headerRecord(init.headers);
-    const body = bodyOf(init.body);
+  return new Promise<http.IncomingMessage>((resolve, reject) => {
     const send = (attempt: number) => {
       if (signal?.aborted) return reject(abortError(signal));
       let responded = false;
       const request = client.request(url, { method, headers, agent }, (response) => {
         responded = true;
-        resolve(responseOf(method, response));
+        resolve(response);
       });
       const onAbort = () => request.destroy(abortError(signal!));
       signal?.addEventListener('abort', onAbort, { once: true });
@@ -51,6 +62,13 @@ export function nodeHttpFetch(input: string | URL | Request, init: RequestInit =
     };
     send(0);
   });
+}
+
+/** The whole body of a response, as text (a destroyed request fails the read with its error). */
+export async function readText(response: http.IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of response) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** Errors of a reused socket that the other side had already closed. */

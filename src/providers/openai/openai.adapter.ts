@@ -20,6 +20,7 @@ import {
   ToolCallDelta,
 } from '../provider.types';
 import { nodeHttpFetch } from '../http/node-http-fetch';
+import { postChatCompletion } from './openai-chat-call';
 import { callSdk, SdkClientCache, SdkContext, SdkErrorClasses, SdkRequestOptions, streamSdk } from '../sdk-errors';
 
 const OPENAI_ERRORS: SdkErrorClasses = { APIError, APIConnectionError, APIConnectionTimeoutError, APIUserAbortError };
@@ -50,7 +51,7 @@ export class OpenAiAdapter implements ProviderAdapter {
 
   chat(target: ProviderTarget, call: ChatCall): Promise<GenerationResult> {
     return callSdk(context(target), call, async (options) => {
-      const response = await this.clients.get(target).chat.completions.create(chatParams(target, call), options);
+      const response = await postChatCompletion(this.clients.get(target), chatParams(target, call), options);
       const alternatives = alternativesOf(response);
       return { ...new ResultBuilder().add(chatPiece(response)).result(), ...(alternatives.length > 0 && { alternatives }) };
     });
