@@ -77,12 +77,18 @@ const STALE_SOCKET = new Set(['ECONNRESET', 'EPIPE']);
 const MAX_STALE_RETRIES = 3;
 
 function responseOf(method: string, response: http.IncomingMessage): Response {
-  const headers = new Headers();
-  const raw = response.rawHeaders;
-  for (let i = 0; i < raw.length; i += 2) headers.append(raw[i], raw[i + 1]);
+  const headers = headersOf(response);
   const status = response.statusCode ?? 502;
   const body = method === 'HEAD' || status === 204 || status === 304 ? null : (Readable.toWeb(response) as NodeReadableStream<Uint8Array>);
   return new Response(body, { status, statusText: response.statusMessage, headers });
+}
+
+/** A response's headers as fetch's `Headers`, repeated ones kept. */
+export function headersOf(response: http.IncomingMessage): Headers {
+  const headers = new Headers();
+  const raw = response.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) headers.append(raw[i], raw[i + 1]);
+  return headers;
 }
 
 function headerRecord(headers: RequestInit['headers']): Record<string, string> {

@@ -1,8 +1,7 @@
 import OpenAI, { APIConnectionError, APIError } from 'openai';
 import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
 import { VERSION } from 'openai/version';
-import type { IncomingMessage } from 'node:http';
-import { readText, sendHttp } from '../http/node-http-fetch';
+import { headersOf, readText, sendHttp } from '../http/node-http-fetch';
 import { SdkRequestOptions } from '../sdk-errors';
 
 /**
@@ -14,9 +13,7 @@ import { SdkRequestOptions } from '../sdk-errors';
  * carries its timeout. Streams, completions and embeddings stay on the SDK.
  */
 export async function postChatCompletion(client: OpenAI, params: ChatCompletionCreateParamsNonStreaming, { signal }: SdkRequestOptions): Promise<ChatCompletion> {
-  const base = client.baseURL;
-  const url = new URL(`${base}${base.endsWith('/') ? '' : '/'}chat/completions`);
-  const headers = { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${client.apiKey}`, 'user-agent': `OpenAI/JS ${VERSION}` };
+  const { url, headers } = endpointOf(client);
   const response = await sendHttp(url, { method: 'POST', headers, body: JSON.stringify(params), signal }).catch((error: unknown) => {
     // A connection that failed; an abort stays itself, for the call's signal to name.
     throw error instanceof TypeError ? new APIConnectionError({ cause: error }) : error;
@@ -34,6 +31,22 @@ export async function postChatCompletion(client: OpenAI, params: ChatCompletionC
   return JSON.parse(text) as ChatCompletion;
 }
 
+/** Where and how a client's chats are posted: worked out once per client (clients are cached per endpoint and key). */
+const ENDPOINTS = new WeakMap<OpenAI, { url: URL; headers: Record<string, string> }>();
+
+function endpointOf(client: OpenAI): { url: URL; headers: Record<string, string> } {
+  let endpoint = ENDPOINTS.get(client);
+  if (!endpoint) {
+    const base = client.baseURL;
+    endpoint = {
+      url: new URL(`${base}${base.endsWith('/') ? '' : '/'}chat/completions`),
+      headers: { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${client.apiKey}`, 'user-agent': `OpenAI/JS ${VERSION}` },
+    };
+    ENDPOINTS.set(client, endpoint);
+  }
+  return endpoint;
+}
+
 function parsedObject(text: string): object | undefined {
   try {
     const value: unknown = JSON.parse(text);
@@ -41,11 +54,4 @@ function parsedObject(text: string): object | undefined {
   } catch {
     return undefined;
   }
-}
-
-function headersOf(response: IncomingMessage): Headers {
-  const headers = new Headers();
-  const raw = response.rawHeaders;
-  for (let i = 0; i < raw.length; i += 2) headers.append(raw[i], raw[i + 1]);
-  return headers;
 }
