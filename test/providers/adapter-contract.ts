@@ -12,6 +12,7 @@ import {
   ProviderTarget,
 } from '../../src/providers/provider.types';
 import { echo, FakeServer } from '../support/fake-openai';
+import { Flood } from '../support/flood';
 
 /**
  * The contract every provider adapter fulfils (`ProviderAdapter`), as one suite: each adapter's spec
@@ -47,6 +48,8 @@ export interface ScriptedReply {
   delayMs?: number;
   /** Wait this long between the writes of a stream. */
   chunkDelayMs?: number;
+  /** Answer with more than a gateway should hold (see `flood`). */
+  flood?: Flood;
 }
 
 /** One request the fake received. */
@@ -399,6 +402,25 @@ export function describeAdapterContract(setup: AdapterContractSetup): void {
         expect(whole.message).toBe('rejected key [redacted]');
         expect(streamed.message).toBe('rejected key [redacted]');
       });
+
+      eachWith(
+        scripted,
+        (): [Flood, 'whole' | 'streamed'][] => [
+          ['body', 'whole'],
+          ['line', 'streamed'],
+          ['lines', 'streamed'],
+        ],
+        ([flood, how]) => `cuts off a ${how} answer that floods it (${flood}) with a retryable invalid_output, and hangs up`,
+        'cuts off answers larger than it keeps',
+        async (fake, [flood, how]) => {
+          fake.script({ flood });
+
+          const error = await caught(how === 'whole' ? adapter.chat(setup.target(), chatCall()) : collect(adapter.streamChat(setup.target(), chatCall())));
+
+          expect(error).toMatchObject({ code: 'invalid_output', retryable: true, message: expect.stringMatching(/cut off/) });
+          await waitUntil(() => fake.requests().every((request) => request.hungUp));
+        },
+      );
 
       itWith(scripted, "sends each target's own key as a bearer token", async (fake) => {
         for (const apiKey of ['first-key-0000000', 'second-key-000000', 'first-key-0000000']) {

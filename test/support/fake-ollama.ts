@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { createServer, IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
+import { flood, Flood } from './flood';
 
 /**
  * A stand-in for an Ollama server on 127.0.0.1 speaking its native wire protocol: `/api/chat` and
@@ -52,6 +53,8 @@ export interface OllamaBehaviour {
   embeddingLength?: number;
   /** Behave like an Ollama from before the `dimensions` field: ignore it. */
   ignoreDimensions?: boolean;
+  /** Answer with more than any gateway should hold (`flood`). */
+  flood?: Flood;
 }
 
 /** A message as `/api/chat` takes it. */
@@ -163,6 +166,7 @@ export class FakeOllama {
     if (!(await pause(behaviour.delayMs, answering.signal))) return;
     const { error } = behaviour;
     if (error) return sendJson(res, error.status, { error: error.message ?? `fake error ${error.status}` });
+    if (behaviour.flood) return flood(res, behaviour.flood, 'ndjson');
     if (path === '/api/embed') return sendJson(res, 200, embedReply(body, behaviour));
     await answerGeneration(res, body, behaviour, path === '/api/chat', answering.signal);
   }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo, Socket } from 'node:net';
+import { flood, Flood } from './flood';
 
 /**
  * A scriptable stand-in for the OpenAI API (and so for any OpenAI-compatible server), speaking
@@ -44,6 +45,8 @@ export interface FakeBehaviour {
   alternatives?: string[];
   /** Prompt-cache counts to report: tokens read from the cache, and written to it (where the vendor reports writes). */
   cache?: { read: number; write?: number };
+  /** Answer with more than any gateway should hold (`flood`), streamed or not as the request asks. */
+  flood?: Flood;
 }
 
 export interface RecordedRequest {
@@ -152,6 +155,7 @@ export async function startScriptedServer(options: {
     await exchange.pause(exchange.behaviour.delayMs);
     const { error } = exchange.behaviour;
     if (error) return exchange.json(error.status, options.errorBody(error));
+    if (exchange.behaviour.flood) return flood(res, exchange.behaviour.flood, 'sse');
     await options.route(exchange);
   }
 

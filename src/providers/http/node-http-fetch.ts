@@ -1,7 +1,23 @@
 import http from 'node:http';
 import https from 'node:https';
-import { Readable } from 'node:stream';
+import { pipeline, Readable, Transform } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
+import { ProviderError, ProviderErrorCode } from '../provider-error';
+
+/**
+ * The most a provider's response body may hold. Bodies end up in memory (an answer, a stream's
+ * assembled text, a batch of embeddings), so a broken or hostile upstream must not be able to fill
+ * the heap; 64 MiB is far above any real answer (256 embeddings of 4,096 dimensions as JSON are
+ * about 23 MB).
+ */
+export const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+/**
+ * The largest event of a server-sent event stream. The openai SDK gathers an event (up to its
+ * blank line) by copying and rescanning everything gathered so far with each chunk, so an event
+ * that never ends costs CPU by the square of its size (64 MiB took over a minute); a provider's
+ * events are a few KB.
+ */
+export const MAX_STREAM_EVENT_BYTES = 1024 * 1024;
 
 /** Kept-alive connections to providers, shared by every SDK client and direct call of the process. */
 const AGENTS = {
@@ -64,11 +80,70 @@ export function sendHttp(url: URL, { method, headers, body, signal }: HttpReques
   });
 }
 
-/** The whole body of a response, as text (a destroyed request fails the read with its error). */
+/**
+ * The whole body of a response, as text (a destroyed request fails the read with its error). A
+ * body over MAX_RESPONSE_BYTES fails with a ProviderError, its connection closed.
+ */
 export async function readText(response: http.IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const chunk of response) chunks.push(chunk as Buffer);
+  let received = 0;
+  for await (const chunk of response) {
+    received += (chunk as Buffer).length;
+    if (received > MAX_RESPONSE_BYTES) {
+      response.destroy();
+      throw tooLarge();
+    }
+    chunks.push(chunk as Buffer);
+  }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * The response's body as it arrives, failed with a ProviderError (and its connection closed) once
+ * it passes MAX_RESPONSE_BYTES, or, for an event stream, once an event passes MAX_STREAM_EVENT_BYTES.
+ * Errors of the response itself (an abort, a reset) pass through unchanged.
+ */
+function bounded(response: http.IncomingMessage): Readable {
+  const events = /^text\/event-stream/i.test(response.headers['content-type'] ?? '');
+  let received = 0;
+  let inEvent = 0;
+  let endedWithNewline = false;
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      received += chunk.length;
+      if (received > MAX_RESPONSE_BYTES) return done(tooLarge());
+      if (events) {
+        inEvent = bytesInEvent(chunk, inEvent, endedWithNewline);
+        endedWithNewline = chunk[chunk.length - 1] === NEWLINE;
+        if (inEvent > MAX_STREAM_EVENT_BYTES) {
+          return done(new ProviderError(ProviderErrorCode.InvalidOutput, `The provider sent a stream event longer than ${MAX_STREAM_EVENT_BYTES} bytes; it was cut off`));
+        }
+      }
+      done(null, chunk);
+    },
+  });
+  return pipeline(response, counter, () => {
+    // Failures reach the reader through `counter`; the pipeline closes the connection.
+  });
+}
+
+const NEWLINE = 0x0a;
+
+/** Bytes of the event under way after `chunk`: those after its last blank line (`\n\n`, `\n\r\n`), or all of them added to the event before. */
+function bytesInEvent(chunk: Buffer, before: number, endedWithNewline: boolean): number {
+  const end = Math.max(lastEnd(chunk, '\n\n'), lastEnd(chunk, '\n\r\n'));
+  if (end !== -1) return chunk.length - end;
+  if (endedWithNewline && (chunk[0] === NEWLINE || (chunk[0] === 0x0d && chunk[1] === NEWLINE))) return chunk.length - (chunk[0] === NEWLINE ? 1 : 2);
+  return before + chunk.length;
+}
+
+function lastEnd(chunk: Buffer, pattern: string): number {
+  const at = chunk.lastIndexOf(pattern);
+  return at === -1 ? -1 : at + pattern.length;
+}
+
+function tooLarge(): ProviderError {
+  return new ProviderError(ProviderErrorCode.InvalidOutput, `The provider's response is larger than ${MAX_RESPONSE_BYTES} bytes; it was cut off`);
 }
 
 /** Errors of a reused socket that the other side had already closed. */
@@ -79,7 +154,7 @@ const MAX_STALE_RETRIES = 3;
 function responseOf(method: string, response: http.IncomingMessage): Response {
   const headers = headersOf(response);
   const status = response.statusCode ?? 502;
-  const body = method === 'HEAD' || status === 204 || status === 304 ? null : (Readable.toWeb(response) as NodeReadableStream<Uint8Array>);
+  const body = method === 'HEAD' || status === 204 || status === 304 ? null : (Readable.toWeb(bounded(response)) as NodeReadableStream<Uint8Array>);
   return new Response(body, { status, statusText: response.statusMessage, headers });
 }
 

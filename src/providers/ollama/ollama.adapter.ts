@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { redactSecrets } from '../../common/secrets/redact-secrets';
 import { CallSignal } from '../call-signal';
+import { nodeHttpFetch } from '../http/node-http-fetch';
 import { ProviderError, ProviderErrorCode } from '../provider-error';
 import {
   ChatCall,
@@ -17,7 +18,7 @@ import { chatFields } from './ollama-messages';
 import { GenerationReply, ResultBuilder } from './ollama-reply';
 
 /**
- * Ollama's native REST API over `fetch`: `/api/chat` for chat, `/api/generate` for a prompt (Ollama
+ * Ollama's native REST API over `nodeHttpFetch` (bounded bodies, kept-alive sockets): `/api/chat` for chat, `/api/generate` for a prompt (Ollama
  * applies the model's template to it), `/api/embed` for embeddings. Streams are NDJSON.
  *
  * Confidence: every generation asks for `logprobs: true`. Ollama 0.12.11 and later return each
@@ -151,15 +152,23 @@ async function* generateStream(
   yield { type: 'done', result: result.result() };
 }
 
-/** Splits the body into lines as bytes arrive; a line (or a UTF-8 character) may span network chunks. */
+/**
+ * Splits the body into lines as bytes arrive; a line (or a UTF-8 character) may span network chunks.
+ * Only each new chunk is split, so a long line costs its length once, not once per chunk.
+ */
 async function* ndjsonLines(response: Response): AsyncGenerator<string> {
   if (!response.body) return;
   const decoder = new TextDecoder();
   let partial = '';
-  // undici types the body as a stream of any; a fetch body yields bytes.
+  // Typed as a stream of any; a fetch body yields bytes.
   for await (const bytes of response.body as AsyncIterable<Uint8Array>) {
-    const lines = (partial + decoder.decode(bytes, { stream: true })).split('\n');
-    partial = lines.pop() ?? '';
+    const lines = decoder.decode(bytes, { stream: true }).split('\n');
+    if (lines.length === 1) {
+      partial += lines[0];
+      continue;
+    }
+    lines[0] = partial + lines[0];
+    partial = lines.pop()!;
     yield* lines.filter((line) => line.trim() !== '');
   }
   partial += decoder.decode();
@@ -172,7 +181,7 @@ async function post(target: ProviderTarget, path: string, body: RequestBody, cal
   if (target.apiKey) headers.authorization = `Bearer ${target.apiKey}`;
   let response: Response;
   try {
-    response = await fetch(endpoint(target, path), { method: 'POST', headers, body: JSON.stringify(body), signal: callSignal.signal });
+    response = await nodeHttpFetch(endpoint(target, path), { method: 'POST', headers, body: JSON.stringify(body), signal: callSignal.signal });
   } catch (error) {
     throw readError(error, target, callSignal);
   }
