@@ -40,7 +40,7 @@ import { BenchDatabase, build, DEFAULT_DATABASE_URL, prepareDatabase, registerMo
  *
  * Options: --duration <s> (10), --warmup <s> (2), --scenarios <id,...|none>, --peer <name|none>,
  * --smoke (short runs, exits non-zero on any error; includes a 2 s run of an installed peer), --profile (adds a CPU-profiled c100/0 ms run with query counts;
- * --profile-scenario <id> profiles another scenario),
+ * --profile-scenario <id> profiles another scenario; --profile-path v1 profiles /v1/chat/completions instead of /api/models/chat),
  * --retries <n> (2; reruns a scenario disturbed by other work on the machine, keeping the least
  * disturbed run), --no-build, --database-url <url>, --redis-url <url> (default: a private redis-server),
  * --out <file> (bench-results/latest.json).
@@ -64,6 +64,8 @@ interface Options {
   smoke: boolean;
   /** The scenario to profile, or null for no profile run. */
   profile: ScenarioSpec | null;
+  /** The path the profiled load goes to. */
+  profileVia: 'gateway' | 'gatewayV1';
   build: boolean;
   /** Extra runs of a scenario disturbed by other work on the machine. */
   retries: number;
@@ -115,6 +117,7 @@ function parseOptions(argv: string[]): Options {
     scenarios: ALL_SCENARIOS.filter((s) => wanted.has(s.id)),
     smoke,
     profile: profileScenario(value('--profile-scenario') ?? (argv.includes('--profile') ? DEFAULT_PROFILE_SCENARIO : null)),
+    profileVia: profilePath(value('--profile-path')),
     build: !argv.includes('--no-build'),
     retries: Number(value('--retries') ?? (smoke ? 0 : 2)),
     databaseUrl: value('--database-url') ?? DEFAULT_DATABASE_URL,
@@ -139,6 +142,12 @@ function profileScenario(id: string | null): ScenarioSpec | null {
   const found = ALL_SCENARIOS.find((s) => s.id === id);
   if (!found) throw new Error(`unknown scenario ${id} for --profile-scenario`);
   return found;
+}
+
+function profilePath(path: string | undefined): 'gateway' | 'gatewayV1' {
+  if (path === undefined || path === 'api') return 'gateway';
+  if (path === 'v1') return 'gatewayV1';
+  throw new Error(`unknown --profile-path ${path}; known: api, v1`);
 }
 
 function step(message: string): void {
@@ -405,15 +414,15 @@ class Bench {
     mkdirSync(probeDir, { recursive: true });
     await this.service.spawned.stop();
     await this.startGateway(['-r', compileProbe(this.workDir)], { BENCH_PROBE_DIR: probeDir });
-    const url = `${this.service.url}/api/models/chat`;
-    await runLoad({ url, body: this.gatewayBody(s), connections: s.connections, durationMs: Math.max(this.options.warmupMs, 3000) });
+    const { url, body } = this.target(s, this.options.profileVia);
+    await runLoad({ url, body, connections: s.connections, durationMs: Math.max(this.options.warmupMs, 3000) });
     await this.settleAndTruncate();
 
     await this.waitForQuiet();
-    step(`profiling ${scenarioLabel(s)} for ${this.options.durationMs / 1000} s`);
+    step(`profiling ${scenarioLabel(s)} on ${url} for ${this.options.durationMs / 1000} s`);
     process.kill(this.service.pid!, 'SIGWINCH');
     await new Promise((resolve) => setTimeout(resolve, 200));
-    const result = await runLoad({ url, body: this.gatewayBody(s), connections: s.connections, durationMs: this.options.durationMs });
+    const result = await runLoad({ url, body, connections: s.connections, durationMs: this.options.durationMs });
     process.kill(this.service.pid!, 'SIGWINCH');
     const profileFile = join(probeDir, 'service.cpuprofile');
     await waitUntil(() => existsSync(profileFile) && existsSync(join(probeDir, 'io-stats.json')), 60_000, 50, 'profile written');
