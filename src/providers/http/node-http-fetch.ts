@@ -26,8 +26,9 @@ const AGENTS = {
 };
 
 /**
- * The `fetch` the provider SDKs are given: the subset of fetch they use (string body, headers,
- * abort signal; a streamed response body) on `node:http`. Node's built-in fetch (undici) costs
+ * The `fetch` the provider SDKs and the Ollama adapter use: the subset of fetch they need (string
+ * body, headers, abort signal; a streamed response body, bounded by MAX_RESPONSE_BYTES and
+ * MAX_STREAM_EVENT_BYTES) on `node:http`. Node's built-in fetch (undici) costs
  * about twice the CPU per call, the largest single cost of the gateway's request path once the
  * database work was cut (docs/performance.md). Errors have fetch's shapes: an `AbortError` when
  * the signal fires, a `TypeError('fetch failed')` with the cause when the connection fails, which

@@ -18,8 +18,9 @@ import { chatFields } from './ollama-messages';
 import { GenerationReply, ResultBuilder } from './ollama-reply';
 
 /**
- * Ollama's native REST API over `nodeHttpFetch` (bounded bodies, kept-alive sockets): `/api/chat` for chat, `/api/generate` for a prompt (Ollama
- * applies the model's template to it), `/api/embed` for embeddings. Streams are NDJSON.
+ * Ollama's native REST API over `nodeHttpFetch` (kept-alive sockets, bounded bodies): `/api/chat`
+ * for chat, `/api/generate` for a prompt (Ollama applies the model's template to it), `/api/embed`
+ * for embeddings. Streams are NDJSON.
  *
  * Confidence: every generation asks for `logprobs: true`. Ollama 0.12.11 and later return each
  * token's log-probability; older servers ignore the field and confidence is null. `target.options`
@@ -242,7 +243,7 @@ function readError(error: unknown, target: ProviderTarget, callSignal: CallSigna
   return new ProviderError(ProviderErrorCode.Connection, redactSecrets(`Ollama at ${target.baseUrl}: ${messageOf(cause)}`, target.apiKey));
 }
 
-/** Duck-typed: under jest, errors thrown by the global fetch come from another realm and fail `instanceof Error`. */
+/** Duck-typed: under jest, the socket errors Node itself raises come from another realm and fail `instanceof Error`. */
 function messageOf(error: unknown): string {
   return isRecord(error) && typeof error.message === 'string' ? error.message : String(error);
 }
