@@ -35,6 +35,8 @@ export async function callSdk<T>(context: SdkContext, control: CallControl, run:
     return await run({ signal: callSignal.signal, timeout: control.timeoutMs });
   } catch (error) {
     throw toProviderError(error, context, callSignal);
+  } finally {
+    callSignal.dispose();
   }
 }
 
@@ -58,6 +60,8 @@ export async function* streamSdk<T>(
     throwIfAborted(callSignal);
   } catch (error) {
     throw toProviderError(error, context, callSignal);
+  } finally {
+    callSignal.dispose();
   }
 }
 

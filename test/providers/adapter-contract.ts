@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import type { IncomingHttpHeaders } from 'node:http';
 import { freePort, waitUntil } from '../../scripts/lib/processes';
 import { ProviderError, ProviderErrorCode } from '../../src/providers/provider-error';
@@ -320,6 +321,21 @@ export function describeAdapterContract(setup: AdapterContractSetup): void {
         expect(await stream.next()).toEqual({ done: true, value: undefined });
         // The connection is dropped: the upstream does not get to write the rest.
         if (isScripted(upstream)) await waitUntil(() => upstream.requests()[0].hungUp);
+      });
+
+      it("leaves no listener on the caller's signal once a call is over, streamed or not, answered or timed out", async () => {
+        const caller = new AbortController();
+        const call = (overrides: Partial<ChatCall> = {}) => chatCall({ signal: caller.signal, ...overrides });
+
+        await adapter.chat(setup.target(), call());
+        await collect(adapter.streamChat(setup.target(), call()));
+        const slow = await slowAnswer();
+        await caught(adapter.chat(slow.target, call({ ...slow.call, timeoutMs: SHORT_TIMEOUT_MS })));
+        const long = await longStream();
+        await caught(collect(adapter.streamChat(long.target, call({ ...long.call, timeoutMs: SHORT_TIMEOUT_MS }))));
+
+        // Each call listens while it runs (to stop on a cancel); one that stayed would leak with every request.
+        expect(getEventListeners(caller.signal, 'abort')).toHaveLength(0);
       });
 
       it('throws cancelled when the caller aborts an unstreamed call while it runs', async () => {

@@ -96,6 +96,8 @@ export class LocalAdapter implements ProviderAdapter, OnApplicationShutdown {
       return { embeddings, usage: { promptTokens } };
     } catch (error) {
       throw localError(error, callSignal);
+    } finally {
+      callSignal.dispose();
     }
   }
 
@@ -133,6 +135,8 @@ export class LocalAdapter implements ProviderAdapter, OnApplicationShutdown {
       }
     } catch (error) {
       throw localError(error, callSignal);
+    } finally {
+      callSignal.dispose();
     }
   }
 }

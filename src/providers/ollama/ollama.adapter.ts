@@ -57,9 +57,14 @@ export class OllamaAdapter implements ProviderAdapter {
   }
 
   async embed(target: ProviderTarget, call: EmbeddingCall): Promise<EmbeddingResult> {
-    const callSignal = new CallSignal(call);
     const body = { model: target.providerModel, input: call.texts, dimensions: call.dimensions };
-    const reply = await readJson<EmbedReply>(await post(target, 'api/embed', body, callSignal), target, callSignal);
+    const callSignal = new CallSignal(call);
+    let reply: EmbedReply;
+    try {
+      reply = await readJson<EmbedReply>(await post(target, 'api/embed', body, callSignal), target, callSignal);
+    } finally {
+      callSignal.dispose();
+    }
     const embeddings = reply.embeddings ?? [];
     if (embeddings.length !== call.texts.length) {
       const counts = `${embeddings.length} embeddings for ${call.texts.length} texts`;
@@ -116,10 +121,14 @@ async function generateOnce(
   call: ChatCall | CompletionCall,
 ): Promise<GenerationResult> {
   const callSignal = new CallSignal(call);
-  const response = await post(target, path, { ...body, stream: false }, callSignal);
-  const result = new ResultBuilder();
-  result.add(await readJson<GenerationReply>(response, target, callSignal));
-  return result.result();
+  try {
+    const response = await post(target, path, { ...body, stream: false }, callSignal);
+    const result = new ResultBuilder();
+    result.add(await readJson<GenerationReply>(response, target, callSignal));
+    return result.result();
+  } finally {
+    callSignal.dispose();
+  }
 }
 
 /**
@@ -148,6 +157,8 @@ async function* generateStream(
     }
   } catch (error) {
     throw readError(error, target, callSignal);
+  } finally {
+    callSignal.dispose();
   }
   if (!result.finished) throw new ProviderError(ProviderErrorCode.Connection, 'Ollama ended the stream before its final message');
   yield { type: 'done', result: result.result() };
