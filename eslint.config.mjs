@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'scripts/bench/peers/', 'coverage/', 'test-results/', 'eslint.config.mjs', 'jest.config.ts', '.dependency-cruiser.cjs'] },
+  { ignores: ['dist/', 'node_modules/', 'scripts/bench/peers/', 'coverage/', 'test-results/', 'bench-results/', 'eslint.config.mjs', 'jest.config.ts', '.dependency-cruiser.cjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -1,5 +1,6 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { CallSignal } from '../../src/providers/call-signal';
+import { numberOption } from './options';
 
 /**
  * CPU per request of the abort signals a request needs (the caller's disconnect, the in-flight
@@ -9,12 +10,8 @@ import { CallSignal } from '../../src/providers/call-signal';
  * Run: `npx ts-node --transpile-only scripts/bench/abort-signals.ts [--requests 100000] [--rounds 3]`.
  */
 
-const argument = (name: string, fallback: number): number => {
-  const index = process.argv.indexOf(name);
-  return index === -1 ? fallback : Number(process.argv[index + 1]);
-};
-const REQUESTS = argument('--requests', 100_000);
-const ROUNDS = argument('--rounds', 3);
+const REQUESTS = numberOption('--requests', 100_000);
+const ROUNDS = numberOption('--rounds', 3);
 const TIMEOUT_MS = 60_000;
 
 function composed(): void {

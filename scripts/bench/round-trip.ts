@@ -2,6 +2,7 @@ import { Pool } from 'pg';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { performance } from 'node:perf_hooks';
 import { DEFAULT_DATABASE_URL } from './service';
+import { numberOption, option } from './options';
 
 /**
  * What one Postgres statement costs on this machine with nothing of the service around it: a
@@ -12,13 +13,9 @@ import { DEFAULT_DATABASE_URL } from './service';
  * Run: `npx ts-node --transpile-only scripts/bench/round-trip.ts [--database-url <url>] [--count 200] [--idle-ms 10]`.
  */
 
-const argument = (name: string): string | undefined => {
-  const index = process.argv.indexOf(name);
-  return index === -1 ? undefined : process.argv[index + 1];
-};
-const DATABASE_URL = argument('--database-url') ?? DEFAULT_DATABASE_URL;
-const COUNT = Number(argument('--count') ?? 200);
-const IDLE_MS = Number(argument('--idle-ms') ?? 10);
+const DATABASE_URL = option('--database-url') ?? DEFAULT_DATABASE_URL;
+const COUNT = numberOption('--count', 200);
+const IDLE_MS = numberOption('--idle-ms', 10);
 const TABLE = 'bench_round_trip';
 
 async function timings(pool: Pool, idleMs: number, sql: string, params: unknown[]): Promise<number[]> {

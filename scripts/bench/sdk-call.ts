@@ -2,6 +2,7 @@ import OpenAI from 'openai';
 import { nodeHttpFetch } from '../../src/providers/http/node-http-fetch';
 import { postChatCompletion } from '../../src/providers/openai/openai-chat-call';
 import { freePort, spawnReporting, stopAll } from '../lib/processes';
+import { numberOption } from './options';
 
 /**
  * CPU per call of one chat completion (not streamed) made through the openai SDK on `node:http`
@@ -10,12 +11,8 @@ import { freePort, spawnReporting, stopAll } from '../lib/processes';
  * Run: `npx ts-node --transpile-only scripts/bench/sdk-call.ts [--calls 8000] [--rounds 4]`.
  */
 
-const argument = (name: string, fallback: number): number => {
-  const index = process.argv.indexOf(name);
-  return index === -1 ? fallback : Number(process.argv[index + 1]);
-};
-const CALLS = argument('--calls', 8000);
-const ROUNDS = argument('--rounds', 4);
+const CALLS = numberOption('--calls', 8000);
+const ROUNDS = numberOption('--rounds', 4);
 const IN_FLIGHT = 10;
 
 async function cpuPerCall(call: () => Promise<unknown>, calls: number): Promise<number> {
