@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { SecretBox } from '../common/crypto/secret-box';
@@ -11,6 +11,9 @@ import { OpenAiAdapter } from './openai/openai.adapter';
 import { ModelEndpoint, ProviderAdapter, ProviderKind, ProviderTarget } from './provider.types';
 import { TokenEstimator } from './token-estimator';
 
+/** A sealed key this instance cannot open. */
+const UNREADABLE = Symbol('unreadable key');
+
 export type Resolution = { available: true; target: ProviderTarget } | { available: false; reason: string };
 
 /**
@@ -21,7 +24,8 @@ export type Resolution = { available: true; target: ProviderTarget } | { availab
 @Injectable()
 export class ProvidersService {
   private readonly adapters: Record<ProviderKind, ProviderAdapter>;
-  private readonly openedKeys = new Map<string, string>();
+  private readonly logger = new Logger(ProvidersService.name);
+  private readonly openedKeys = new Map<string, string | typeof UNREADABLE>();
 
   constructor(
     @InjectConfig() private readonly config: AppConfig,
@@ -55,6 +59,8 @@ export class ProvidersService {
   }
 
   resolve(model: ModelEndpoint): Resolution {
+    const sealedKey = this.apiKey(model);
+    if (sealedKey === UNREADABLE) return unavailable('its API key cannot be opened with this ENCRYPTION_KEY: register configuration.api_key again');
     const options = model.settings.options ?? {};
     const base = {
       modelId: model.id,
@@ -64,21 +70,21 @@ export class ProvidersService {
     const defaults = this.config.providers;
     switch (model.provider) {
       case 'openai': {
-        const apiKey = this.apiKey(model) ?? defaults.openai.apiKey;
+        const apiKey = sealedKey ?? defaults.openai.apiKey;
         const baseUrl = model.settings.api_url ?? defaults.openai.baseUrl;
         // A self-hosted OpenAI-compatible server often needs no key; api.openai.com always does.
         if (!apiKey && !baseUrl) return unavailable('no API key: set OPENAI_API_KEY or register configuration.api_key');
         return { available: true, target: { ...base, apiKey, baseUrl } };
       }
       case 'anthropic': {
-        const apiKey = this.apiKey(model) ?? defaults.anthropic.apiKey;
+        const apiKey = sealedKey ?? defaults.anthropic.apiKey;
         if (!apiKey) return unavailable('no API key: set ANTHROPIC_API_KEY or register configuration.api_key');
         return { available: true, target: { ...base, apiKey, baseUrl: model.settings.api_url ?? defaults.anthropic.baseUrl } };
       }
       case 'ollama': {
         const baseUrl = model.settings.api_url ?? defaults.ollama.baseUrl;
         if (!baseUrl) return unavailable('no Ollama server: set OLLAMA_BASE_URL or register configuration.api_url');
-        return { available: true, target: { ...base, apiKey: this.apiKey(model), baseUrl } };
+        return { available: true, target: { ...base, apiKey: sealedKey, baseUrl } };
       }
       case 'local': {
         const configured = typeof options.model_path === 'string' ? options.model_path : defaults.local.modelPath;
@@ -92,12 +98,22 @@ export class ProvidersService {
     }
   }
 
-  private apiKey(model: ModelEndpoint): string | null {
+  /**
+   * The model's own key, opened once. A key sealed under another ENCRYPTION_KEY (the operator
+   * changed it) makes only that model unavailable, with a warning, instead of failing every request
+   * that considers it.
+   */
+  private apiKey(model: ModelEndpoint): string | null | typeof UNREADABLE {
     const sealed = model.apiKeySealed;
     if (!sealed) return null;
     let key = this.openedKeys.get(sealed);
     if (key === undefined) {
-      key = this.secrets.open(sealed);
+      try {
+        key = this.secrets.open(sealed);
+      } catch {
+        key = UNREADABLE;
+        this.logger.warn(`The API key of model ${model.id} cannot be opened with this ENCRYPTION_KEY; the model is unavailable until its key is registered again`);
+      }
       this.openedKeys.set(sealed, key);
     }
     return key;

@@ -166,6 +166,24 @@ describe('model registry', () => {
       expect(row.all_columns.api_key_sealed).toMatch(/^v1:[A-Za-z0-9+/=]+$/);
     });
 
+    it('makes a model whose key was sealed under another ENCRYPTION_KEY unavailable, and keeps serving the rest', async () => {
+      await send(Command.RegisterModel, registration());
+      const rekeyed = await startTestApp({ ENCRYPTION_KEY: 'ab'.repeat(32) }, service);
+      try {
+        const listed = await request(rekeyed.baseUrl, 'GET', '/api/models?provider=openai');
+        expect(listed.status).toBe(200);
+        const model = listed.body.models.find((m: { id: string }) => m.id === 'acme-vllm-llama');
+        expect(model.metadata).toMatchObject({ available: false, unavailable_reason: expect.stringContaining('ENCRYPTION_KEY') });
+
+        // Routing considers it and moves on: the answer is the usual "nothing available", not an internal error.
+        const chat = await request(rekeyed.baseUrl, 'POST', '/api/models/chat', { body: { messages: [{ role: 'user', content: 'hi' }] } });
+        expect(chat.status).toBe(503);
+        expect(chat.body.error.code).not.toBe('internal_error');
+      } finally {
+        await rekeyed.close();
+      }
+    });
+
     it('lets an operator override a catalogue entry, which later boots leave alone', async () => {
       await send(Command.RegisterModel, {
         model_id: 'gpt-4o-mini',
