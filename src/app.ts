@@ -10,6 +10,7 @@ import { useJsonBodies } from './common/http/json-body';
 import { createAppLogger } from './common/logging/app-logger';
 import { requestLogging } from './common/logging/request-logging.middleware';
 import { createValidationPipe } from './common/validation/validation';
+import { cacheValidationRules } from './common/validation/validation-rules-cache';
 import { AppConfig } from './config/app-config';
 import { ChannelPrefixedRedisServer } from './redis/channel-prefix';
 import { sendOpenAiError } from './openai-compat/openai-error';
@@ -24,6 +25,7 @@ import { sendOpenAiError } from './openai-compat/openai-error';
  */
 export async function createApp(config: AppConfig): Promise<INestApplication> {
   const logger = createAppLogger(config);
+  cacheValidationRules();
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { logger, bodyParser: false });
   app.use(requestLogging(logger));
   useJsonBodies(app, config.bodyLimit);
