@@ -6,6 +6,7 @@ import type { NativeRequest } from '../inference/inference.types';
 import { RoutingHints, routingFields } from '../openai-compat/openai-request.mapper';
 import { Block, blockText, CacheControl, ImageBlock, imageUrl, TextBlock } from './dto/content-blocks';
 import { AnthropicMessageDto, AnthropicToolChoiceDto, AnthropicToolDto, CountTokensRequestDto, MessagesRequestDto } from './dto/messages-request.dto';
+import { definedOnly } from '../common/defined-only';
 
 /**
  * A Messages API request as the gateway's own chat request (OpenAI's shapes, which every adapter
@@ -140,8 +141,4 @@ function toToolChoice(choice: AnthropicToolChoiceDto | undefined): ToolChoiceVal
     case 'none':
       return choice.type;
   }
-}
-
-function definedOnly<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }

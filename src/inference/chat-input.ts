@@ -2,6 +2,7 @@ import { ValidationFailed } from '../common/errors/domain-error';
 import { ChatMessage, ChatRole, ContentPart, ResponseFormat, ToolChoice, ToolDefinition } from '../providers/provider.types';
 import { ChatMessageFieldsDto, contentText, isRemoteUrl } from './dto/chat-message.dto';
 import { ResponseFormatDto, ToolChoiceValue, ToolDto } from './dto/tools.dto';
+import { definedOnly } from '../common/defined-only';
 
 /**
  * Request bodies (OpenAI's shapes, on both APIs) into the provider contract, with the checks that
@@ -84,8 +85,4 @@ export function firstRemoteImage(messages: ChatMessage[]): string | null {
 
 export function hasImages(messages: ChatMessage[]): boolean {
   return messages.some((message) => message.parts?.some((part) => part.type === 'image'));
-}
-
-function definedOnly<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }

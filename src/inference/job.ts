@@ -12,6 +12,7 @@ import { RequestFacts } from './outcome';
 import { messagesWithContext, promptTextOf, promptWithContext } from './prompt';
 import { answerCheckFor } from './answer-check';
 import { firstRemoteImage, hasImages, toChatMessages, toResponseFormat, toToolChoice, toTools } from './chat-input';
+import { definedOnly } from '../common/defined-only';
 
 /** A completion or chat request as the lifecycle runs it, whichever endpoint it came through. */
 export function toJob(request: QueuedRequest, timer: RequestTimer): Job {
@@ -70,11 +71,6 @@ function samplingOf(dto: SamplingFieldsDto): SamplingParams {
 
 function stopList(stop: string | string[] | undefined): string[] | undefined {
   return typeof stop === 'string' ? [stop] : stop;
-}
-
-/** Unset fields are left out, so that listing the parameters (as the no-candidate message does) names only those the request set. */
-function definedOnly<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
 
 /**

@@ -6,6 +6,7 @@ import { SamplingFieldsDto } from '../inference/dto/sampling-fields.dto';
 import { AUTO_MODEL } from '../models/aliases/alias-table';
 import { OpenAiChatRequestDto, OpenAiCompletionRequestDto, OpenAiEmbeddingsRequestDto } from './dto/openai-request.dto';
 import { textList } from './dto/openai-validators';
+import { definedOnly } from '../common/defined-only';
 
 /** Headers an unmodified OpenAI client can add to steer the router. */
 export const ROUTING_HEADERS = {
@@ -152,9 +153,4 @@ function samplingFields(body: SamplingFieldsDto): SamplingFieldsDto {
 function metadataOf(user: string | undefined, metadata: { project_id?: string; task_id?: string } = {}): RequestMetadataDto | undefined {
   const recorded = definedOnly({ user_id: user, project_id: metadata.project_id, task_id: metadata.task_id });
   return Object.keys(recorded).length > 0 ? recorded : undefined;
-}
-
-/** Drops undefined fields, so what is recorded and published carries only what the caller gave. */
-function definedOnly<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
