@@ -1,5 +1,5 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { Caller } from '../access/client-key';
 import { ClientKeysService } from '../access/client-keys.service';
 import { LimitsService } from '../access/limits/limits.service';
@@ -7,6 +7,7 @@ import { Queue } from 'bullmq';
 import { Clock } from '../common/clock';
 import { DomainError } from '../common/errors/domain-error';
 import { ErrorCode } from '../common/errors/error-code';
+import { toDomainError } from '../common/filters/to-domain-error';
 import { InstanceLease } from '../instances/instance-lease.service';
 import { JobName, QueueName } from '../queue/queue-names';
 import { QueuedView } from './dto/request-status.view';
@@ -34,6 +35,8 @@ const ENQUEUE_TIMEOUT_MS = 5000;
  */
 @Injectable()
 export class QueuedRequestsService {
+  private readonly logger = new Logger(QueuedRequestsService.name);
+
   constructor(
     private readonly inference: InferenceService,
     private readonly requests: InferenceRepository,
@@ -71,7 +74,9 @@ export class QueuedRequestsService {
   /**
    * Runs a queued request (from the worker). Does nothing when it was cancelled while queued or is
    * run elsewhere; its outcome, failures included, is recorded like any other request's (a key
-   * revoked since, or a limit it would pass, too: as its failure). When
+   * revoked since, or a limit it would pass, too: as its failure). A fault before any provider call
+   * (the database, say) is recorded too, and the request goes back to `queued` for the job's next
+   * try while it has one. When
    * every candidate failed with retryable errors and `mayRetry`, the request goes back to `queued`
    * and the job fails, so BullMQ tries it again after a backoff.
    */
@@ -86,10 +91,11 @@ export class QueuedRequestsService {
       job.inferredTask = row.inferredTask;
       const started = this.clock.monotonicMs();
       const { caller, candidates, admission } = await this.admit(job, requestId, row.clientKey).catch(async (error: unknown) => {
-        if (error instanceof DomainError) {
-          const outcome = rejectedOutcome(factsOf(job, requestId), error, Math.round(this.clock.monotonicMs() - started));
-          await this.recorder.record({ requestId, taskType: job.taskType, keyName: null, timer: job.timer }, 'running', outcome);
-        }
+        // Refused, or failed on the way (the database, a fault): recorded either way, so the claimed row never stays running.
+        const outcome = rejectedOutcome(factsOf(job, requestId), toDomainError(error, this.logger), Math.round(this.clock.monotonicMs() - started));
+        await this.recorder.record({ requestId, taskType: job.taskType, keyName: null, timer: job.timer }, 'running', outcome);
+        // Not the request's fault: back to the queue for the job's next try.
+        if (!(error instanceof DomainError) && mayRetry) await this.requests.requeue(requestId);
         throw error;
       });
       let view: CompletionView | null = null;

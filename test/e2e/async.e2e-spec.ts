@@ -2,6 +2,7 @@ import { firstValueFrom } from 'rxjs';
 import { waitUntil } from '../../scripts/lib/processes';
 import { EventName } from '../../src/events/event-contracts';
 import { Command } from '../../src/events/patterns';
+import { ClientKeysService } from '../../src/access/client-keys.service';
 import { EventListener } from '../support/event-listener';
 import { registerModel } from '../support/factories';
 import { FakeServer, startFakeOpenAi } from '../support/fake-openai';
@@ -99,6 +100,33 @@ describe('asynchronous requests', () => {
     expect((await status('req-async-retry')).result).toMatchObject({ content: 'second time lucky' });
     await events.waitFor(EventName.RequestFailed, (e) => e.request_id === 'req-async-retry' && e.error.code === 'server_error');
     await events.waitFor(EventName.RequestCompleted, (e) => e.request_id === 'req-async-retry');
+  });
+
+  it('records a fault before the provider call and tries again, so a claimed request never stays running', async () => {
+    // Only the worker looks the caller up again, so the fault hits the claimed request, not its admission.
+    const lookUp = jest.spyOn(service.app.get(ClientKeysService), 'callerFor').mockRejectedValueOnce(new Error('connection reset by the database'));
+    try {
+      openai.behave('queued-model', { text: 'after the fault' });
+      await submit('fault first', 'req-async-fault');
+      await events.waitFor(EventName.RequestFailed, (e) => e.request_id === 'req-async-fault' && e.error.code === 'internal_error');
+      await waitUntil(async () => (await status('req-async-fault')).status === 'completed', 10_000);
+      expect((await status('req-async-fault')).result).toMatchObject({ content: 'after the fault' });
+    } finally {
+      lookUp.mockRestore();
+    }
+  });
+
+  it('records a request whose every try hit a fault as failed, not running', async () => {
+    const lookUp = jest.spyOn(service.app.get(ClientKeysService), 'callerFor').mockRejectedValue(new Error('connection reset by the database'));
+    try {
+      await submit('always a fault', 'req-async-faults');
+      await waitUntil(() => lookUp.mock.calls.length === 3, 15_000);
+      await waitUntil(async () => (await status('req-async-faults')).status === 'failed', 5_000);
+      expect((await status('req-async-faults')).error).toMatchObject({ code: 'internal_error' });
+      expect(openai.requests).toHaveLength(0);
+    } finally {
+      lookUp.mockRestore();
+    }
   });
 
   it('refuses at once what it could never run, and asynchronous streams', async () => {
