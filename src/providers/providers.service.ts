@@ -9,6 +9,7 @@ import { LocalAdapter } from './local/local.adapter';
 import { OllamaAdapter } from './ollama/ollama.adapter';
 import { OpenAiAdapter } from './openai/openai.adapter';
 import { ModelEndpoint, ProviderAdapter, ProviderKind, ProviderTarget } from './provider.types';
+import { ProviderError } from './provider-error';
 import { TokenEstimator } from './token-estimator';
 
 /** A sealed key this instance cannot open. */
@@ -44,9 +45,16 @@ export class ProvidersService {
   }
 
   /** Tokens of a text for a model: its own tokenizer where the adapter has one, else the estimator. */
-  countTokens(model: ModelEndpoint, target: ProviderTarget, text: string): Promise<number> {
+  async countTokens(model: ModelEndpoint, target: ProviderTarget, text: string): Promise<number> {
     const adapter = this.adapters[model.provider];
-    if (adapter.countTokens) return adapter.countTokens(target, text);
+    if (adapter.countTokens) {
+      try {
+        return await adapter.countTokens(target, text);
+      } catch (error) {
+        // A model file that will not load cannot count either: the estimate decides, and calling the model then fails over.
+        if (!(error instanceof ProviderError)) throw error;
+      }
+    }
     return this.tokens.count(target.providerModel, text);
   }
 

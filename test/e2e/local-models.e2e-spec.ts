@@ -1,6 +1,8 @@
 import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { registerModel } from '../support/factories';
+import { FakeServer, startFakeOpenAi } from '../support/fake-openai';
 import { request } from '../support/http';
 import { startTestApp, TestApp } from '../support/test-app';
 import { TINY_MODEL } from '../support/paths';
@@ -9,17 +11,22 @@ import { TINY_MODEL } from '../support/paths';
 describe('local models found in MODELS_DIR', () => {
   let service: TestApp;
   let dir: string;
+  let openai: FakeServer;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'mos-models-'));
     await copyFile(TINY_MODEL, join(dir, 'Tiny-Stories.Q8.gguf'));
+    // The same model id as the file above: skipped with a warning, not a failed boot.
+    await copyFile(TINY_MODEL, join(dir, 'tiny-stories.q8.GGUF'));
     await writeFile(join(dir, 'broken.gguf'), 'not a gguf file');
     await writeFile(join(dir, 'notes.txt'), 'ignored');
     service = await startTestApp({ MODELS_DIR: dir });
+    openai = await startFakeOpenAi();
   });
 
   afterAll(async () => {
     await service.close();
+    await openai.close();
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -44,6 +51,25 @@ describe('local models found in MODELS_DIR', () => {
     expect(status).toBe(200);
     expect(body.model).toEqual({ id: 'local/tiny-stories.q8', provider: 'local' });
     expect(body.embeddings[0]).toHaveLength(64);
+  });
+
+  it('routes past a registered local model whose file will not load, instead of failing every request that considers it', async () => {
+    // A long prompt against a small context makes routing count its tokens with the model's own tokenizer, which loads the file.
+    await registerModel(service, {
+      model_id: 'unloadable',
+      provider: 'local',
+      capabilities: ['chat'],
+      options: { model_path: join(dir, 'broken.gguf') },
+      context_length: 64,
+      token_limit: 16,
+    });
+    await registerModel(service, { model_id: 'remote', provider: 'openai', capabilities: ['chat'], api_url: openai.url });
+    openai.behave('remote', { text: 'answered' });
+    const { status, body } = await request(service.baseUrl, 'POST', '/api/models/chat', {
+      body: { model_id: 'remote', messages: [{ role: 'user', content: 'a long question '.repeat(20) }], max_tokens: 8 },
+    });
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ content: 'answered', model: { id: 'remote' } });
   });
 
   it('reports the catalogue local model unavailable when LOCAL_MODEL_PATH is not set', async () => {

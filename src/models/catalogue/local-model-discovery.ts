@@ -23,13 +23,21 @@ const MAX_DISCOVERED_TOKEN_LIMIT = 2048;
 export async function discoverLocalModels(dir: string, { except = [] }: { except?: string[] } = {}): Promise<RegisterModelDto[]> {
   const files = await readdir(dir).catch(() => [] as string[]);
   const registrations: RegisterModelDto[] = [];
+  const fileOf = new Map<string, string>();
   for (const file of files.filter((f) => f.toLowerCase().endsWith('.gguf')).sort()) {
     const path = resolve(join(dir, file));
     if (except.includes(path)) continue;
+    // `Foo.gguf` and `foo.GGUF` name one model; one registration per id, or the boot's upsert fails.
+    const id = localModelId(file);
+    const taken = fileOf.get(id);
+    if (taken !== undefined) {
+      logger.warn(`Skipping ${path}: its model id ${id} is already that of ${taken}; rename one of them`);
+      continue;
+    }
     try {
       const info = await readLocalModelInfo(path);
       registrations.push({
-        model_id: localModelId(file),
+        model_id: id,
         provider: 'local',
         capabilities: ['chat', 'completion', 'embedding'],
         configuration: { options: { model_path: path } },
@@ -43,6 +51,7 @@ export async function discoverLocalModels(dir: string, { except = [] }: { except
           description: `${file} (${info.name ?? info.architecture}, GGUF, ${(info.sizeBytes / 1e6).toFixed(1)} MB) found in ${dir}`,
         },
       });
+      fileOf.set(id, file);
     } catch (error) {
       logger.warn(`Skipping ${path}: ${error instanceof Error ? error.message : String(error)}`);
     }

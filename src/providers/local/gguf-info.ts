@@ -22,7 +22,7 @@ export async function readLocalModelInfo(path: string): Promise<LocalModelInfo> 
       stat(path),
     ]);
     const contextLength = info.architectureMetadata.context_length;
-    if (typeof contextLength !== 'number') throw new Error('no context_length in its metadata');
+    if (typeof contextLength !== 'number' || !(contextLength >= 1)) throw new Error('no positive context_length in its metadata');
     return {
       contextLength,
       sizeBytes: file.size,
