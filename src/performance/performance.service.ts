@@ -20,6 +20,8 @@ const FOLD_DELAY_MS = 50;
 /** A fold also runs this often, for what other instances left behind (a crash between write and fold). */
 const FOLD_POLL_MS = 1000;
 const FOLD_BATCH = 1000;
+/** How long a new task type let in without scores keeps its place: far longer than a request takes to be answered and folded. */
+const ADMISSION_HOLD_MS = 15 * 60_000;
 
 /**
  * Scores of models per task type: read by routing on every request (from memory). Feedback is
@@ -37,7 +39,8 @@ export class PerformanceService implements OnApplicationBootstrap, OnApplication
   private readonly stale = new Set<string>();
   /** Task types with scores (null: to be recounted after a change), and new ones this instance let in since. */
   private tracked: Set<string> | null = null;
-  private readonly admitted = new Set<string>();
+  /** When each of those was let in (monotonic ms). */
+  private readonly admitted = new Map<string, number>();
   private reloadTimer: NodeJS.Timeout | undefined;
   private foldTimer: NodeJS.Timeout | undefined;
   private foldPoller: NodeJS.Timeout | undefined;
@@ -115,9 +118,20 @@ export class PerformanceService implements OnApplicationBootstrap, OnApplication
       [...this.scores.values()].map((row) => row.taskType).filter((type) => type !== ALL_TASKS && type !== DEFAULT_TASK_TYPE && inferredTaskId(type) === null),
     );
     if (this.tracked.has(taskType) || this.admitted.has(taskType)) return true;
+    if (this.tracked.size + this.admitted.size >= this.config.requests.maxTaskTypes) this.forgetUnscoredAdmissions();
     if (this.tracked.size + this.admitted.size >= this.config.requests.maxTaskTypes) return false;
-    this.admitted.add(taskType);
+    this.admitted.set(taskType, this.clock.monotonicMs());
     return true;
+  }
+
+  /**
+   * A type let in holds its place until its first scores arrive. One whose requests all failed
+   * before a provider was called (too large, not permitted) never gets any: after
+   * ADMISSION_HOLD_MS it gives its place up, or such requests could use up MAX_TASK_TYPES for good.
+   */
+  private forgetUnscoredAdmissions(): void {
+    const since = this.clock.monotonicMs() - ADMISSION_HOLD_MS;
+    for (const [taskType, at] of this.admitted) if (at < since) this.admitted.delete(taskType);
   }
 
   /** Task types the model has evidence for. */

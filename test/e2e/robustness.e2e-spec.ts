@@ -1,6 +1,7 @@
 import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { EphemeralRedis, waitUntil } from '../../scripts/lib/processes';
+import { Clock } from '../../src/common/clock';
 import { Sql } from '../../src/database/sql';
 import { registerModel } from '../support/factories';
 import { FakeServer, startFakeOpenAi } from '../support/fake-openai';
@@ -74,6 +75,30 @@ describe('bounded work per request', () => {
     for (const taskType of ['reasoning', 'general', undefined]) expect((await chat({ model_id: 'steady', task_type: taskType })).status).toBe(200);
     const [{ n }] = await service.sql.query(`SELECT count(DISTINCT task_type)::int AS n FROM inference_requests WHERE task_type NOT IN ('general')`);
     expect(n).toBe(3);
+  });
+
+  it('gives back, after a while, the places of new task types whose requests never reached a model', async () => {
+    const small = await startTestApp({ MAX_TASK_TYPES: '2', MAX_PROMPT_CHARS: '10' });
+    const tooLong = (taskType: string) =>
+      request(small.baseUrl, 'POST', '/api/models/chat', { body: { task_type: taskType, messages: [{ role: 'user', content: 'far too long a prompt' }] } });
+    const refusedField = async (taskType: string) => Object.keys((await tooLong(taskType)).body.error.details.fields);
+    try {
+      // Let in, then refused for their size: no provider call, so no scores ever hold their places.
+      expect(await refusedField('spam_1')).toEqual(['messages']);
+      expect(await refusedField('spam_2')).toEqual(['messages']);
+      expect(await refusedField('spam_3')).toEqual(['task_type']);
+
+      const clock = small.app.get(Clock);
+      const now = clock.monotonicMs();
+      const later = jest.spyOn(clock, 'monotonicMs').mockReturnValue(now + 16 * 60_000);
+      try {
+        expect(await refusedField('spam_3')).toEqual(['messages']);
+      } finally {
+        later.mockRestore();
+      }
+    } finally {
+      await small.close();
+    }
   });
 
   it('answers 409 to a second request with a running request’s id and leaves the first one cancellable', async () => {
