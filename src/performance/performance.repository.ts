@@ -3,7 +3,7 @@ import { GUARDED_IDS, Sql, SqlStep, TransactionQuery } from '../database/sql';
 import { DriftRepository } from './drift.repository';
 import { SCORES_LOCK } from './locks';
 import { COUNTING } from './rollup.repository';
-import { ALL_TASKS, DecayedSums, ScoringRules } from './scoring';
+import { ALL_TASKS, DecayedSums, FORGOTTEN_AFTER_HALF_LIVES, ScoringRules } from './scoring';
 
 export type ObservationSource = 'automatic' | 'user';
 
@@ -45,8 +45,11 @@ interface ScoreRecord {
 /** How evidence is decayed and bounded; see `ScoringRules`. */
 export type EvidenceRules = Pick<ScoringRules, 'halfLifeMs' | 'maxEvidence'>;
 
-/** Decay of a contribution from `from` to `to` (timestamps), as SQL; $2 is the half-life in ms. */
-const decay = (from: string, to: string) => `power(0.5, greatest(0, extract(epoch FROM (${to} - ${from})) * 1000) / $2)`;
+/** Decay of a contribution from `from` to `to` (timestamps), as SQL; $2 is the half-life in ms. Zero past FORGOTTEN_AFTER_HALF_LIVES, as `decayFactor`. */
+const decay = (from: string, to: string) => {
+  const halfLives = `(greatest(0, extract(epoch FROM (${to} - ${from})) * 1000) / $2)`;
+  return `(CASE WHEN ${halfLives} > ${FORGOTTEN_AFTER_HALF_LIVES} THEN 0 ELSE power(0.5, ${halfLives}) END)`;
+};
 
 /** The factor that brings a weight down to the evidence cap ($3) when it is above it. */
 const capFactor = (weight: string) => `(CASE WHEN ${weight} > $3 THEN $3 / ${weight} ELSE 1 END)`;

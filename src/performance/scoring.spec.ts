@@ -1,4 +1,4 @@
-import { betaMean, decayFactor, DecayedSums, posteriorAt, ScoringRules, scoresAt } from './scoring';
+import { betaMean, decayFactor, DecayedSums, FORGOTTEN_AFTER_HALF_LIVES, posteriorAt, ScoringRules, scoresAt } from './scoring';
 
 const DAY = 24 * 60 * 60 * 1000;
 const rules: ScoringRules = { halfLifeMs: 30 * DAY, priorWeight: 5, maxEvidence: 90 };
@@ -103,5 +103,10 @@ describe('decayFactor', () => {
     expect(decayFactor(DAY, DAY)).toBeCloseTo(0.5, 12);
     expect(decayFactor(2 * DAY, DAY)).toBeCloseTo(0.25, 12);
     expect(decayFactor(-DAY, DAY)).toBe(1);
+  });
+
+  it('counts evidence older than FORGOTTEN_AFTER_HALF_LIVES as none, as the SQL does', () => {
+    expect(decayFactor(FORGOTTEN_AFTER_HALF_LIVES * DAY, DAY)).toBe(0.5 ** FORGOTTEN_AFTER_HALF_LIVES);
+    expect(decayFactor((FORGOTTEN_AFTER_HALF_LIVES + 1) * DAY, DAY)).toBe(0);
   });
 });

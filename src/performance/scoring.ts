@@ -41,8 +41,17 @@ export const ALL_TASKS = '*';
 
 /** Weight left after `elapsedMs` of exponential decay; evidence from the future does not gain weight. */
 export function decayFactor(elapsedMs: number, halfLifeMs: number): number {
-  return elapsedMs <= 0 ? 1 : 0.5 ** (elapsedMs / halfLifeMs);
+  if (elapsedMs <= 0) return 1;
+  const halfLives = elapsedMs / halfLifeMs;
+  return halfLives > FORGOTTEN_AFTER_HALF_LIVES ? 0 : 0.5 ** halfLives;
 }
+
+/**
+ * Evidence this many half-lives old weighs under 1e-18 of what it did: it counts as none. Postgres
+ * needs the cut (`power()` and products that round to zero fail with "underflow" instead of giving
+ * 0, which would stop every fold with a short PERFORMANCE_HALF_LIFE_DAYS); here it keeps the two alike.
+ */
+export const FORGOTTEN_AFTER_HALF_LIVES = 60;
 
 /**
  * Scores at `at`: the prior (registered baseline, worth `priorWeight` observations) blended with

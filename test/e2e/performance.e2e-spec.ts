@@ -4,6 +4,7 @@ import { Command } from '../../src/events/patterns';
 import { EventListener } from '../support/event-listener';
 import { recordObservations, registerModel } from '../support/factories';
 import { FakeServer, startFakeOpenAi } from '../support/fake-openai';
+import { waitUntil } from '../../scripts/lib/processes';
 import { request } from '../support/http';
 import { ADMIN_TOKEN, startTestApp, TestApp } from '../support/test-app';
 
@@ -433,5 +434,33 @@ describe('performance tracking and feedback', () => {
       expect(await overallCount()).toBeUndefined();
       expect(await counted('*')).toBe(0);
     });
+  });
+});
+
+describe('performance tracking with a short half-life', () => {
+  it('counts evidence thousands of half-lives old as none, instead of failing feedback and the fold', async () => {
+    const upstream = await startFakeOpenAi();
+    const service = await startTestApp({ PERFORMANCE_HALF_LIFE_DAYS: '0.01' });
+    const chat = (id: string) =>
+      request(service.baseUrl, 'POST', '/api/models/chat', {
+        body: { model_id: 'stale', task_type: 'code_generation', messages: [{ role: 'user', content: 'write code' }] },
+        headers: { 'X-Request-Id': id },
+      });
+    const unfolded = async () => (await service.sql.query(`SELECT count(*)::int AS n FROM performance_observations WHERE NOT folded`))[0].n;
+    try {
+      await registerModel(service, { model_id: 'stale', provider: 'openai', capabilities: ['chat'], api_url: upstream.url, api_key: 'sk-test-stale', quality: 0.6 });
+      expect((await chat('stale-1')).status).toBe(200);
+      await waitUntil(async () => (await unfolded()) === 0);
+      // 20 days at a 14.4-minute half-life is 2,000 half-lives: 0.5 to that power is below what a float8 holds.
+      await service.sql.query(`UPDATE performance_scores SET decayed_to = decayed_to - interval '20 days' WHERE model_id = 'stale'`);
+
+      expect((await chat('stale-2')).status).toBe(200);
+      const answered = await request(service.baseUrl, 'POST', '/api/models/feedback', { body: { request_id: 'stale-2', quality_rating: 1, success: true } });
+      expect(answered.status).toBe(200);
+      await waitUntil(async () => (await unfolded()) === 0);
+    } finally {
+      await service.close();
+      await upstream.close();
+    }
   });
 });
