@@ -49,6 +49,21 @@ describe('transactional outbox relayed to Redis', () => {
   const addInTransaction = (events: OutgoingEvent[]) =>
     service.app.get(Sql).transaction((tx) => outbox.add(tx, events));
 
+  /**
+   * Restarts Redis and lets the relay's own poller go on only once the listener has resubscribed:
+   * events relayed before that would be published to no one, and the test would race the two
+   * reconnections.
+   */
+  const restartRedisHoldingTheRelay = async () => {
+    const held = jest.spyOn(relay, 'kick').mockImplementation(() => undefined);
+    try {
+      await redis.restart();
+      await listener.subscribed();
+    } finally {
+      held.mockRestore();
+    }
+  };
+
   beforeAll(async () => {
     redis = await EphemeralRedis.start();
     openai = await startFakeOpenAi();
@@ -106,7 +121,7 @@ describe('transactional outbox relayed to Redis', () => {
     await relay.flush();
     expect(await outbox.countPending()).toBe(2);
 
-    await redis.restart();
+    await restartRedisHoldingTheRelay();
     await waitUntil(() => listener.events(EventName.RequestFailed, (e) => e.request_id.startsWith('req-while-down')).length === 2, 10_000);
     expect(listener.events(EventName.RequestFailed, (e) => e.request_id.startsWith('req-while-down')).map((e) => e.request_id)).toEqual([
       'req-while-down-1',
@@ -126,7 +141,7 @@ describe('transactional outbox relayed to Redis', () => {
     await relay.flush();
     expect(await outbox.countPending()).toBe(1);
 
-    await redis.restart();
+    await restartRedisHoldingTheRelay();
     const event = await listener.waitFor(EventName.RequestCompleted, (e) => e.request_id === 'req-redis-down', 10_000);
     expect(event.model_id).toBe('oa-chat');
   });
