@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { EphemeralRedis, spawnReporting, stopAll } from '../lib/processes';
+import { EphemeralRedis, stopAll } from '../lib/processes';
 import { cpuMsOf } from './cpu';
 import { runLoad } from './load';
 import { numberOption } from './options';
-import { BenchDatabase, build, DEFAULT_DATABASE_URL, prepareDatabase, registerModel, ROOT, startService } from './service';
+import { BenchDatabase, build, DEFAULT_DATABASE_URL, prepareDatabase, registerModel, ROOT, startFakeUpstream, startService } from './service';
 
 /**
  * The gateway's CPU per request on `/v1/chat/completions` and on `/api/models/chat`, compared in
@@ -37,18 +37,14 @@ async function main(): Promise<void> {
   await db.close();
   const redis = await EphemeralRedis.start();
   try {
-    const upstream = await spawnReporting<{ url: string }>(
-      process.execPath,
-      ['-r', 'ts-node/register/transpile-only', 'scripts/bench/fake-upstream.ts', '--port', '0'],
-      { cwd: ROOT, env: { PATH: process.env.PATH ?? '', TS_NODE_TRANSPILE_ONLY: 'true' } },
-    );
+    const upstream = await startFakeUpstream();
     const service = await startService({
       databaseUrl: DEFAULT_DATABASE_URL,
       redisUrl: redis.url,
       workDir,
       extraEnv: { ENCRYPTION_KEY: randomBytes(32).toString('hex') },
     });
-    await registerModel(service, { id: MODEL, apiUrl: `${upstream.ready.url}/latency/${LATENCY_MS}/v1`, quality: 0.9 });
+    await registerModel(service, { id: MODEL, apiUrl: `${upstream.url}/latency/${LATENCY_MS}/v1`, quality: 0.9 });
     const paths = {
       v1: { url: `${service.url}/v1/chat/completions`, body: { model: MODEL, messages: MESSAGES, max_tokens: 16 } },
       api: { url: `${service.url}/api/models/chat`, body: { model_id: MODEL, messages: MESSAGES, max_tokens: 16 } },

@@ -10,7 +10,7 @@ import { installPeer, PeerDefinition, peerInstalled, PEERS, RunningPeer, startPe
 import { runStreamLoad } from './stream-load';
 import type { IoStats } from './probe';
 import { CpuSample, cpuUsage, pidsNamed, sampleCpu } from './cpu';
-import { EphemeralRedis, freePort, spawnReporting, Spawned, stopAll, waitUntil } from '../lib/processes';
+import { EphemeralRedis, Spawned, stopAll, waitUntil } from '../lib/processes';
 import {
   addedLatency,
   evaluateTargets,
@@ -27,7 +27,7 @@ import {
   Via,
   viaLabel,
 } from './report';
-import { BenchDatabase, build, DEFAULT_DATABASE_URL, prepareDatabase, registerModel, ROOT, RunningService, startService } from './service';
+import { BenchDatabase, build, DEFAULT_DATABASE_URL, prepareDatabase, registerModel, ROOT, RunningService, startFakeUpstream, startService } from './service';
 
 /**
  * `npm run bench`: gateway overhead and throughput against a fake OpenAI-protocol upstream on the
@@ -189,13 +189,7 @@ class Bench {
       this.redis = { url: this.privateRedis.url, pid: this.privateRedis.pid };
     }
 
-    const port = await freePort();
-    const upstream = await spawnReporting<{ url: string }>(
-      process.execPath,
-      ['-r', 'ts-node/register/transpile-only', 'scripts/bench/fake-upstream.ts', '--port', String(port)],
-      { cwd: ROOT, env: { PATH: process.env.PATH ?? '', TS_NODE_TRANSPILE_ONLY: 'true' } },
-    );
-    this.upstream = { url: upstream.ready.url, spawned: upstream.spawned };
+    this.upstream = await startFakeUpstream();
     step(`fake upstream on ${this.upstream.url}; Redis ${this.redis.url}`);
     if (this.options.peer) await this.startPeer(this.options.peer);
     await this.startGateway();

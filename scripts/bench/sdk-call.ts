@@ -1,7 +1,8 @@
 import OpenAI from 'openai';
 import { nodeHttpFetch } from '../../src/providers/http/node-http-fetch';
 import { postChatCompletion } from '../../src/providers/openai/openai-chat-call';
-import { freePort, spawnReporting, stopAll } from '../lib/processes';
+import { stopAll } from '../lib/processes';
+import { startFakeUpstream } from './service';
 import { numberOption } from './options';
 
 /**
@@ -28,13 +29,8 @@ async function cpuPerCall(call: () => Promise<unknown>, calls: number): Promise<
 }
 
 async function main(): Promise<void> {
-  const port = await freePort();
-  const { ready } = await spawnReporting<{ url: string }>(
-    process.execPath,
-    ['-r', 'ts-node/register/transpile-only', 'scripts/bench/fake-upstream.ts', '--port', String(port)],
-    { env: { PATH: process.env.PATH ?? '', TS_NODE_TRANSPILE_ONLY: 'true' } },
-  );
-  const client = new OpenAI({ baseURL: `${ready.url}/v1`, apiKey: 'bench', organization: null, project: null, maxRetries: 0, fetch: nodeHttpFetch });
+  const upstream = await startFakeUpstream();
+  const client = new OpenAI({ baseURL: `${upstream.url}/v1`, apiKey: 'bench', organization: null, project: null, maxRetries: 0, fetch: nodeHttpFetch });
   const params = { model: 'bench', messages: [{ role: 'user' as const, content: 'hello' }], max_tokens: 16 };
   const options = () => ({ signal: new AbortController().signal, timeout: 60_000 });
   const viaSdk = () => client.chat.completions.create(params, options());

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { freePort, run, Spawned, spawnLogged, waitUntilHealthy } from '../lib/processes';
+import { freePort, run, Spawned, spawnLogged, spawnReporting, waitUntilHealthy } from '../lib/processes';
 
 /** The repository root (scripts/bench/..). */
 export const ROOT = join(__dirname, '..', '..');
@@ -15,6 +15,16 @@ function baseEnvironment(): Record<string, string> {
   const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
   if (process.env.HOME) env.HOME = process.env.HOME;
   return env;
+}
+
+/** The benchmark's provider (`fake-upstream.ts`) in a process of its own, on a port the system picks. */
+export async function startFakeUpstream(): Promise<{ url: string; spawned: Spawned }> {
+  const { ready, spawned } = await spawnReporting<{ url: string }>(
+    process.execPath,
+    ['-r', 'ts-node/register/transpile-only', 'scripts/bench/fake-upstream.ts', '--port', '0'],
+    { cwd: ROOT, env: { PATH: process.env.PATH ?? '', TS_NODE_TRANSPILE_ONLY: 'true' } },
+  );
+  return { url: ready.url, spawned };
 }
 
 /** `nest build`: the production JS in dist/ (dist/src/main.js, dist/migrations). */
