@@ -3,6 +3,7 @@ import { DomainError } from '../common/errors/domain-error';
 import { ErrorCode, HTTP_STATUS_OF } from '../common/errors/error-code';
 import { requestIdOf } from '../common/http/request-id.middleware';
 import { toOpenAiError } from '../openai-compat/openai-error';
+import { sendJson } from '../common/http/send-json';
 
 /**
  * Errors under `/v1/messages` in Anthropic's shape, `{"type": "error", "error": {"type", "message"}}`,
@@ -46,5 +47,5 @@ export function sendAnthropicError(response: Response, error: DomainError): void
   const requestId = requestIdOf(response);
   if (requestId !== undefined) response.setHeader(ANTHROPIC_REQUEST_ID_HEADER, requestId);
   const { status, body } = toAnthropicError(error);
-  response.status(status).json(body);
+  sendJson(response, status, body);
 }

@@ -21,6 +21,7 @@ import { CountTokensRequestDto, MessagesRequestDto } from './dto/messages-reques
 import { toMessage } from './messages-response.mapper';
 import { MessageStreamEncoder, StreamEvent } from './messages-stream';
 import { MessagesService } from './messages.service';
+import { sendJson } from '../common/http/send-json';
 
 const DESCRIPTION =
   "Anthropic's Messages API over the gateway's lifecycle (routing, fallback, persistence, events, feedback, cancellation). " +
@@ -71,7 +72,7 @@ export class MessagesController {
     let nativeBody: unknown;
     const view = await run({ ...control, onNativeBody: (answer) => (nativeBody = answer) });
     answerHeaders(response, view);
-    response.status(200).json(nativeBody ?? toMessage(view));
+    sendJson(response, 200, nativeBody ?? toMessage(view));
   }
 
   @Post('count_tokens')

@@ -20,6 +20,7 @@ import { InferenceService } from './inference.service';
 import { RunControl } from './inference.types';
 import { QueuedRequestsService } from './queued-requests.service';
 import { RecentRequestsService } from './recent-requests.service';
+import { sendJson } from '../common/http/send-json';
 
 /** For the stream's own errors, once it has started (the error filter answers the rest). */
 const logger = new Logger('InferenceController');
@@ -120,7 +121,7 @@ function wantsAsync(dto: InferenceRequestDto, prefer: string | undefined): boole
 }
 
 function accepted(response: Response, view: QueuedView): void {
-  response.status(202).json(view);
+  sendJson(response, 202, view);
 }
 
 /** Answers with JSON, or with an event stream when the request asks for one. */
@@ -130,7 +131,7 @@ async function respond(dto: InferenceRequestDto, caller: Caller, response: Respo
   const onIgnoredParams = ignoredParamsHeader(response);
   const onCacheResult = cacheResultHeader(response);
   if (!dto.stream) {
-    response.status(200).json(await run({ requestId, caller, signal, onIgnoredParams, onCacheResult }));
+    sendJson(response, 200, await run({ requestId, caller, signal, onIgnoredParams, onCacheResult }));
     return;
   }
 

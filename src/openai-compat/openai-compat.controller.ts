@@ -37,6 +37,7 @@ import {
   unixSeconds,
 } from './openai-response.mapper';
 import { OpenAiEventStream } from './openai-sse';
+import { sendJson } from '../common/http/send-json';
 
 export const MODEL_ID_HEADER = 'X-Model-Id';
 export const ESTIMATED_COST_HEADER = 'X-Estimated-Cost';
@@ -226,5 +227,5 @@ function controlFor(response: Response, caller: Caller): RunControl {
 function sendAnswer<T>(response: Response, view: CompletionView, toOpenAi: (view: CompletionView) => T): void {
   response.setHeader(MODEL_ID_HEADER, view.model.id);
   response.setHeader(ESTIMATED_COST_HEADER, formatUsd(view.usage.estimated_cost));
-  response.status(200).json(toOpenAi(view));
+  sendJson(response, 200, toOpenAi(view));
 }

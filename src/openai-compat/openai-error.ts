@@ -3,6 +3,7 @@ import { DomainError } from '../common/errors/domain-error';
 import { ErrorCode, HTTP_STATUS_OF } from '../common/errors/error-code';
 import { InvalidApiKey } from '../access/invalid-api-key';
 import { OpenAiErrorBodyView } from './dto/openai-response.view';
+import { sendJson } from '../common/http/send-json';
 
 export type OpenAiErrorType = 'invalid_request_error' | 'authentication_error' | 'permission_error' | 'rate_limit_error' | 'api_error' | 'server_error';
 
@@ -53,7 +54,7 @@ export function errorType(status: number): OpenAiErrorType {
 export function sendOpenAiError(response: Response, error: DomainError): void {
   const { status, body, shouldRetry } = toOpenAiError(error);
   if (shouldRetry !== undefined) response.setHeader('x-should-retry', String(shouldRetry));
-  response.status(status).json(body);
+  sendJson(response, status, body);
 }
 
 /** Errors about the request itself, which name its offending fields or headers in `details.fields`. */

@@ -387,6 +387,39 @@ describe('OpenAI-compatible API (/v1)', () => {
       expect(body).toMatchObject({ status: 'accepted', updated_metrics: { quality_score: expect.any(Number), success_rate: expect.any(Number) } });
     });
   });
+
+  describe('how JSON answers are written', () => {
+    const expectPlainJson = async (response: Response) => {
+      const text = await response.text();
+      expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
+      expect(Number(response.headers.get('content-length'))).toBe(Buffer.byteLength(text));
+      // No ETag: a POST answer or an error is never revalidated, and hashing it costs every request.
+      expect(response.headers.get('etag')).toBeNull();
+      return JSON.parse(text) as Record<string, unknown>;
+    };
+    const post = (path: string, body: unknown) =>
+      fetch(`${service.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+    it('answers a chat on /v1 and on /api with its byte length and type, and no ETag', async () => {
+      openai.behave('oa-general', { text: 'Grüße, 世界' });
+      const messages = [{ role: 'user', content: 'Say hello in two languages' }];
+      const v1 = await post('/v1/chat/completions', { model: 'oa-general', messages });
+      expect(v1.status).toBe(200);
+      expect(await expectPlainJson(v1)).toMatchObject({ object: 'chat.completion', choices: [{ message: { content: 'Grüße, 世界' } }] });
+      const api = await post('/api/models/chat', { model_id: 'oa-general', messages });
+      expect(api.status).toBe(200);
+      expect(await expectPlainJson(api)).toMatchObject({ content: 'Grüße, 世界' });
+    });
+
+    it('answers errors on /v1 and on /api the same way', async () => {
+      const v1 = await post('/v1/chat/completions', { model: 'oa-general', messages: [] });
+      expect(v1.status).toBe(400);
+      expect(await expectPlainJson(v1)).toMatchObject({ error: { param: 'messages' } });
+      const api = await post('/api/models/chat', { model_id: 'oa-general' });
+      expect(api.status).toBe(400);
+      expect(await expectPlainJson(api)).toMatchObject({ error: { code: 'validation_failed' } });
+    });
+  });
 });
 
 describe('OpenAI-compatible API with CLIENT_API_KEYS', () => {

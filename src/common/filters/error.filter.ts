@@ -5,6 +5,7 @@ import { DomainError } from '../errors/domain-error';
 import { ErrorCode, HTTP_STATUS_OF, RETRY_AFTER_SECONDS } from '../errors/error-code';
 import { requestIdOf } from '../http/request-id.middleware';
 import { toDomainError } from './to-domain-error';
+import { sendJson } from '../http/send-json';
 
 /** Writes an error as the HTTP response, in the shape a family of routes promises. */
 export type ErrorWriter = (response: Response, error: DomainError) => void;
@@ -53,7 +54,7 @@ export class ErrorFilter implements ExceptionFilter {
 function writeSpecError(response: Response, error: DomainError): void {
   const requestId = requestIdOf(response);
   if (requestId !== undefined) error.details.request_id ??= requestId;
-  response.status(HTTP_STATUS_OF[error.code]).json(error.toBody());
+  sendJson(response, HTTP_STATUS_OF[error.code], error.toBody());
 }
 
 /** A 5xx the service answers on purpose (502 provider_error, 503 no_model_available...) is worth an operator's look. */
