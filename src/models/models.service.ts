@@ -134,6 +134,7 @@ export class ModelsService implements OnApplicationBootstrap, OnApplicationShutd
   private async reload(): Promise<void> {
     try {
       this.registry = await this.repository.findAll();
+      await this.providers.trackModelFiles(this.registry);
     } catch (error) {
       this.logger.warn(`Could not reload the model registry: ${String(error)}`);
     }

@@ -1,11 +1,11 @@
-import { Injectable, Logger } from '@nestjs/common';
-import { existsSync } from 'node:fs';
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { resolve } from 'node:path';
 import { SecretBox } from '../common/crypto/secret-box';
 import { AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
 import { AnthropicAdapter } from './anthropic/anthropic.adapter';
 import { LocalAdapter } from './local/local.adapter';
+import { ModelFiles } from './local/model-files';
 import { OllamaAdapter } from './ollama/ollama.adapter';
 import { OpenAiAdapter } from './openai/openai.adapter';
 import { ModelEndpoint, ProviderAdapter, ProviderKind, ProviderTarget } from './provider.types';
@@ -23,10 +23,11 @@ export type Resolution = { available: true; target: ProviderTarget } | { availab
  * unavailable and is never called.
  */
 @Injectable()
-export class ProvidersService {
+export class ProvidersService implements OnApplicationShutdown {
   private readonly adapters: Record<ProviderKind, ProviderAdapter>;
   private readonly logger = new Logger(ProvidersService.name);
   private readonly openedKeys = new Map<string, string | typeof UNREADABLE>();
+  private readonly files = new ModelFiles();
 
   constructor(
     @InjectConfig() private readonly config: AppConfig,
@@ -42,6 +43,15 @@ export class ProvidersService {
 
   adapter(kind: ProviderKind): ProviderAdapter {
     return this.adapters[kind];
+  }
+
+  onApplicationShutdown(): void {
+    this.files.close();
+  }
+
+  /** Checks the files of the registry's local models, so routing knows without touching the disk; after each reload. */
+  trackModelFiles(models: ModelEndpoint[]): Promise<void> {
+    return this.files.track(models.flatMap((model) => this.modelFileOf(model)?.path ?? []));
   }
 
   /** Tokens of a text for a model: its own tokenizer where the adapter has one, else the estimator. */
@@ -95,15 +105,24 @@ export class ProvidersService {
         return { available: true, target: { ...base, apiKey: sealedKey, baseUrl } };
       }
       case 'local': {
-        const configured = typeof options.model_path === 'string' ? options.model_path : defaults.local.modelPath;
-        if (!configured) return unavailable('no model file: LOCAL_MODEL_PATH is none; set it or register options.model_path');
-        const modelPath = resolve(configured);
-        if (!existsSync(modelPath)) return unavailable(`model file not found: ${configured}`);
+        const file = this.modelFileOf(model);
+        if (!file) return unavailable('no model file: LOCAL_MODEL_PATH is none; set it or register options.model_path');
+        const exists = this.files.exists(file.path);
+        if (exists === undefined) return unavailable(`model file not checked yet: ${file.configured}`);
+        if (!exists) return unavailable(`model file not found: ${file.configured}`);
         // The context each sequence gets is the registered context length unless the options say otherwise.
-        const localOptions = { context_size: model.contextLength, ...options, model_path: modelPath };
+        const localOptions = { context_size: model.contextLength, ...options, model_path: file.path };
         return { available: true, target: { ...base, options: localOptions, apiKey: null, baseUrl: null } };
       }
     }
+  }
+
+  /** A local model's file as registered (or LOCAL_MODEL_PATH) and as an absolute path; null for other providers or none. */
+  private modelFileOf(model: ModelEndpoint): { configured: string; path: string } | null {
+    if (model.provider !== 'local') return null;
+    const option = model.settings.options?.model_path;
+    const configured = typeof option === 'string' ? option : this.config.providers.local.modelPath;
+    return configured ? { configured, path: resolve(configured) } : null;
   }
 
   /**

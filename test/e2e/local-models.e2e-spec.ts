@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +7,6 @@ import { FakeServer, startFakeOpenAi } from '../support/fake-openai';
 import { request } from '../support/http';
 import { startTestApp, TestApp } from '../support/test-app';
 import { TINY_MODEL } from '../support/paths';
-
 
 describe('local models found in MODELS_DIR', () => {
   let service: TestApp;
@@ -70,6 +70,30 @@ describe('local models found in MODELS_DIR', () => {
     });
     expect(status).toBe(200);
     expect(body).toMatchObject({ content: 'answered', model: { id: 'remote' } });
+  });
+
+  it('knows whether a model file exists without touching the disk on a request', async () => {
+    const path = join(dir, 'later.gguf');
+    await registerModel(service, { model_id: 'later', provider: 'local', capabilities: ['chat'], options: { model_path: path } });
+    const later = async () => (await request(service.baseUrl, 'GET', '/api/models?provider=local')).body.models.find((m: { id: string }) => m.id === 'later');
+    expect((await later()).metadata).toMatchObject({ available: false, unavailable_reason: `model file not found: ${path}` });
+
+    // A file on a mount that hangs would stall every request if routing looked at it synchronously.
+    const looks = ['existsSync', 'statSync', 'accessSync', 'lstatSync'].map((name) => jest.spyOn(fs, name as 'existsSync'));
+    try {
+      const { status } = await request(service.baseUrl, 'POST', '/api/models/chat', {
+        body: { model_id: 'local/tiny-stories.q8', messages: [{ role: 'user', content: 'Once' }], max_tokens: 2 },
+      });
+      expect(status).toBe(200);
+      for (const look of looks) expect(look).not.toHaveBeenCalled();
+    } finally {
+      for (const look of looks) look.mockRestore();
+    }
+
+    // Registering again (or the next background check, within 10 s) sees a file copied in meanwhile.
+    await copyFile(TINY_MODEL, path);
+    await registerModel(service, { model_id: 'later', provider: 'local', capabilities: ['chat'], options: { model_path: path } });
+    expect((await later()).metadata).toMatchObject({ available: true });
   });
 
   it('reports the catalogue local model unavailable when LOCAL_MODEL_PATH is not set', async () => {
