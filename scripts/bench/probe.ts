@@ -5,7 +5,9 @@
  * The first SIGWINCH starts a CPU profile (V8 sampling profiler through `node:inspector`) and
  * starts counting Postgres queries (with their round-trip time), Postgres pool waits and Redis
  * commands; the second SIGWINCH stops both and writes `service.cpuprofile` and `io-stats.json` to
- * BENCH_PROBE_DIR. Only the measured window is recorded, not the boot or the warm-up. (SIGWINCH,
+ * BENCH_PROBE_DIR. With BENCH_PROBE_HEAP=1 it also samples allocations (freed objects included) into
+ * `service.heapprofile`, at some cost to the CPU profile's accuracy. Only the measured window is
+ * recorded, not the boot or the warm-up. (SIGWINCH,
  * whose default is to be ignored, because Nest's shutdown hooks treat SIGUSR1/2 as a shutdown.)
  */
 import { Session } from 'node:inspector';
@@ -31,6 +33,7 @@ type SendCommandFn = (this: unknown, command: { name: string }, stream?: unknown
 
 const directory = process.env.BENCH_PROBE_DIR ?? '.';
 const samplingIntervalUs = Number(process.env.BENCH_PROFILE_INTERVAL_US ?? 250);
+const sampleHeap = process.env.BENCH_PROBE_HEAP === '1';
 let recording = false;
 let stats: IoStats = emptyStats();
 
@@ -117,7 +120,15 @@ function start(): void {
   session.post('Profiler.enable', () =>
     session.post('Profiler.setSamplingInterval', { interval: samplingIntervalUs }, () =>
       session.post('Profiler.start', () => {
-        recording = true;
+        if (!sampleHeap) {
+          recording = true;
+          return;
+        }
+        // Without the two flags V8 keeps only samples of objects still alive: a request's garbage would not show.
+        const sampling = { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true };
+        session.post('HeapProfiler.startSampling', sampling as never, () => {
+          recording = true;
+        });
       }),
     ),
   );
@@ -130,9 +141,17 @@ function stop(): void {
       console.error(`probe: ${error.message}`);
       return;
     }
-    writeAtomically('io-stats.json', JSON.stringify(stats, null, 2));
-    writeAtomically('service.cpuprofile', JSON.stringify(result.profile));
-    session.disconnect();
+    const finish = () => {
+      writeAtomically('io-stats.json', JSON.stringify(stats, null, 2));
+      writeAtomically('service.cpuprofile', JSON.stringify(result.profile));
+      session.disconnect();
+    };
+    if (!sampleHeap) return finish();
+    session.post('HeapProfiler.stopSampling', (heapError, heap) => {
+      if (heapError) console.error(`probe: ${heapError.message}`);
+      else writeAtomically('service.heapprofile', JSON.stringify(heap.profile));
+      finish();
+    });
   });
 }
 

@@ -4,6 +4,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { ModuleKind, ScriptTarget, transpileModule } from 'typescript';
 import { CpuProfile, formatSummary, summarizeProfile } from './cpu-profile';
+import { formatHeap, HeapProfile, summarizeHeap } from './heap-profile';
 import { FIRST_TOKEN_JSON } from './fake-upstream';
 import { LoadResult, runLoad } from './load';
 import { installPeer, PeerDefinition, peerInstalled, PEERS, RunningPeer, startPeer } from './peer';
@@ -40,7 +41,8 @@ import { BenchDatabase, build, DEFAULT_DATABASE_URL, prepareDatabase, registerMo
  *
  * Options: --duration <s> (10), --warmup <s> (2), --scenarios <id,...|none>, --peer <name|none>,
  * --smoke (short runs, exits non-zero on any error; includes a 2 s run of an installed peer), --profile (adds a CPU-profiled c100/0 ms run with query counts;
- * --profile-scenario <id> profiles another scenario; --profile-path v1 profiles /v1/chat/completions instead of /api/models/chat),
+ * --profile-scenario <id> profiles another scenario; --profile-path v1 profiles /v1/chat/completions instead of /api/models/chat;
+ * --profile-heap also samples what the service allocates per request),
  * --retries <n> (2; reruns a scenario disturbed by other work on the machine, keeping the least
  * disturbed run), --no-build, --database-url <url>, --redis-url <url> (default: a private redis-server),
  * --out <file> (bench-results/latest.json).
@@ -66,6 +68,7 @@ interface Options {
   profile: ScenarioSpec | null;
   /** The path the profiled load goes to. */
   profileVia: 'gateway' | 'gatewayV1';
+  profileHeap: boolean;
   build: boolean;
   /** Extra runs of a scenario disturbed by other work on the machine. */
   retries: number;
@@ -118,6 +121,7 @@ function parseOptions(argv: string[]): Options {
     smoke,
     profile: profileScenario(value('--profile-scenario') ?? (argv.includes('--profile') ? DEFAULT_PROFILE_SCENARIO : null)),
     profileVia: profilePath(value('--profile-path')),
+    profileHeap: argv.includes('--profile-heap'),
     build: !argv.includes('--no-build'),
     retries: Number(value('--retries') ?? (smoke ? 0 : 2)),
     databaseUrl: value('--database-url') ?? DEFAULT_DATABASE_URL,
@@ -407,7 +411,7 @@ class Bench {
     rmSync(probeDir, { recursive: true, force: true });
     mkdirSync(probeDir, { recursive: true });
     await this.service.spawned.stop();
-    await this.startGateway(['-r', compileProbe(this.workDir)], { BENCH_PROBE_DIR: probeDir });
+    await this.startGateway(['-r', compileProbe(this.workDir)], { BENCH_PROBE_DIR: probeDir, BENCH_PROBE_HEAP: this.options.profileHeap ? '1' : '0' });
     const { url, body } = this.target(s, this.options.profileVia);
     await runLoad({ url, body, connections: s.connections, durationMs: Math.max(this.options.warmupMs, 3000) });
     await this.settleAndTruncate();
@@ -423,7 +427,12 @@ class Bench {
 
     const profile = JSON.parse(readFileSync(profileFile, 'utf8')) as CpuProfile;
     const io = JSON.parse(readFileSync(join(probeDir, 'io-stats.json'), 'utf8')) as IoStats;
-    return { requests: result.ok, rps: result.rps, text: formatSummary(summarizeProfile(profile, 25), result.ok), io, profileFile };
+    let text = formatSummary(summarizeProfile(profile, 25), result.ok);
+    const heapFile = join(probeDir, 'service.heapprofile');
+    if (this.options.profileHeap && existsSync(heapFile)) {
+      text += `\n\n${formatHeap(summarizeHeap(JSON.parse(readFileSync(heapFile, 'utf8')) as HeapProfile, result.ok))}`;
+    }
+    return { requests: result.ok, rps: result.rps, text, io, profileFile };
   }
 
   async tearDown(): Promise<void> {
