@@ -4,6 +4,7 @@ import { InjectConfig } from '../config/config.module';
 import { MetricsService } from '../metrics/metrics.service';
 import { RedisService } from '../redis/redis.module';
 import { LOOKUP, STORE } from './cache-scripts';
+import { withTimeout } from '../common/with-timeout';
 
 /** Longest the cache may hold a request up: past it the request goes on as if the cache were not there. */
 const REDIS_TIMEOUT_MS = 500;
@@ -62,7 +63,11 @@ export class ResponseCacheService {
   private run(script: string, id: string, args: (string | number)[]): Promise<unknown> {
     const entries = `${this.base}:e:`;
     const keys = [this.keyOf('index'), this.keyOf('expiries'), this.keyOf('sizes'), this.keyOf('total'), entries + id];
-    return withTimeout(this.redis.client.eval(script, keys.length, ...keys, entries, id, ...args), REDIS_TIMEOUT_MS);
+    return withTimeout(
+      this.redis.client.eval(script, keys.length, ...keys, entries, id, ...args),
+      REDIS_TIMEOUT_MS,
+      `Redis did not answer within ${REDIS_TIMEOUT_MS} ms`,
+    );
   }
 
   private failed(operation: 'lookup' | 'store', error: unknown): void {
@@ -70,10 +75,4 @@ export class ResponseCacheService {
     const reason = error instanceof Error ? error.message : 'unknown error';
     this.logger.warn(`Response cache ${operation} failed, the request goes on without it: ${reason}`);
   }
-}
-
-function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms)));
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }

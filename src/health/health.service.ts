@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
 import { Sql } from '../database/sql';
 import { RedisService } from '../redis/redis.module';
+import { withTimeout } from '../common/with-timeout';
 
 const CHECK_TIMEOUT_MS = 2000;
 
@@ -46,16 +47,10 @@ export class HealthService {
 }
 
 async function probe(ping: () => Promise<unknown>): Promise<DependencyStatus> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
-  });
   try {
-    await Promise.race([ping(), timeout]);
+    await withTimeout(ping(), CHECK_TIMEOUT_MS);
     return { status: 'up' };
   } catch (error) {
     return { status: 'down', error: error instanceof Error ? error.message : String(error) };
-  } finally {
-    clearTimeout(timer);
   }
 }

@@ -20,6 +20,7 @@ import { CompletionView } from './dto/completion.view';
 import { factsOf, factsOfRow, rowOf } from './job';
 import { cancelledWhileQueuedOutcome, rejectedOutcome } from './outcome';
 import { OutcomeRecorder } from './outcome-recorder.service';
+import { withTimeout } from '../common/with-timeout';
 
 /** Tries of an asynchronous request whose candidates all fail with retryable errors. */
 const ASYNC_ATTEMPTS = 3;
@@ -133,10 +134,4 @@ export class QueuedRequestsService {
     if (cancelled) await this.queue.remove(requestId).catch(() => undefined);
     return cancelled;
   }
-}
-
-function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)));
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }

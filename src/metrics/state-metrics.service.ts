@@ -8,6 +8,7 @@ import { ModelsService } from '../models/models.service';
 import { QueueName } from '../queue/queue-names';
 import { CircuitBreaker, CircuitState } from '../circuit-breaker/circuit-breaker';
 import { MetricName } from './metric-names';
+import { withTimeout } from '../common/with-timeout';
 
 /** How long one source may take to answer a scrape before it is left out of it. */
 const COLLECT_TIMEOUT_MS = 2000;
@@ -156,16 +157,4 @@ export class StateMetricsService implements OnModuleInit {
 function clear(gauge: Gauge<string>): void {
   gauge.reset();
   gauge.remove({});
-}
-
-async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

@@ -1,4 +1,5 @@
 import { stat } from 'node:fs/promises';
+import { withTimeout } from '../../common/with-timeout';
 
 export interface ModelFilesOptions {
   /** How often the tracked files are looked at again (a file removed or copied in meanwhile). */
@@ -44,10 +45,8 @@ export class ModelFiles {
   async track(paths: string[]): Promise<void> {
     this.tracked = new Set(paths);
     for (const path of this.found.keys()) if (!this.tracked.has(path)) this.found.delete(path);
-    let timeout: NodeJS.Timeout | undefined;
-    const waited = new Promise((resolve) => (timeout = setTimeout(resolve, this.waitMs).unref()));
-    await Promise.race([this.checkAll(), waited]);
-    clearTimeout(timeout);
+    // A check still running after waitMs goes on in the background.
+    await withTimeout(this.checkAll(), this.waitMs).catch(() => undefined);
   }
 
   close(): void {
